@@ -1,0 +1,16 @@
+//! CPU storage and kernels for ferrotorch.
+pub mod binary;
+pub mod copy;
+pub mod elem;
+pub mod index;
+pub mod matmul;
+pub mod reduce;
+pub mod sort;
+pub mod storage;
+pub mod unary;
+
+pub use elem::Elem;
+pub use storage::CpuStorage;
+
+/// Below this many elements a kernel stays on the calling thread.
+pub const GRAIN: usize = 1 << 15;

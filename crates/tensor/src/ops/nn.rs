@@ -1,0 +1,31 @@
+//! Composite activations over a dim: softmax and log_softmax, computed stably.
+use crate::tensor::Tensor;
+use ferrotorch_core::{normalize_dim, BinaryOp, ReduceOp, Result, UnaryOp};
+
+impl Tensor {
+    /// `softmax(dim)`: `exp(x - max) / sum(exp(x - max))`.
+    pub fn softmax(&self, dim: i64) -> Result<Tensor> {
+        let x = self.ensure_float();
+        let d = normalize_dim("softmax", dim, x.ndim())? as i64;
+        if x.numel() == 0 {
+            return Ok(x.deep_clone());
+        }
+        let m = x.reduce(ReduceOp::Max, Some(&[d]), true)?;
+        let e = x.binary(BinaryOp::Sub, &m)?.unary(UnaryOp::Exp)?;
+        let s = e.sum(Some(&[d]), true)?;
+        e.binary(BinaryOp::Div, &s)
+    }
+
+    /// `log_softmax(dim)`: `x - logsumexp(x)`.
+    pub fn log_softmax(&self, dim: i64) -> Result<Tensor> {
+        let x = self.ensure_float();
+        let d = normalize_dim("log_softmax", dim, x.ndim())? as i64;
+        if x.numel() == 0 {
+            return Ok(x.deep_clone());
+        }
+        let m = x.reduce(ReduceOp::Max, Some(&[d]), true)?;
+        let sh = x.binary(BinaryOp::Sub, &m)?;
+        let lse = sh.unary(UnaryOp::Exp)?.sum(Some(&[d]), true)?.unary(UnaryOp::Log)?;
+        sh.binary(BinaryOp::Sub, &lse)
+    }
+}
