@@ -1,0 +1,29 @@
+// ferrotorch: PyTorch for Node.js and TypeScript. `import * as ft from 'ferrotorch'`.
+import { N } from './native'
+import * as functional from './nn/functional'
+
+export { Tensor } from './tensor'
+export type { TensorOrScalar, Scalar, ValuesIndices } from './tensor'
+export * from './dtype'
+export * from './creation'
+export * from './functional'
+export type { IndexSpec, IndexItem } from './indexing'
+
+/** `torch.nn`, for now its functional part (modules arrive with the nn issue). */
+export const nn = { functional }
+/** `torch.nn.functional`. */
+export const F = functional
+
+/** `torch.cuda`: device queries. */
+export const cuda = {
+  isAvailable: (): boolean => N.cudaIsAvailable(),
+  deviceCount: (): number => N.cudaDeviceCount(),
+  /** Whether this build has the CUDA backend compiled in. */
+  isCompiled: (): boolean => N.cudaCompiled(),
+}
+
+/** Internal counters for leak tests and diagnostics. */
+export const _internal = {
+  liveHandles: (): number => N.liveHandles(),
+  flushMemory: (): void => N.flushMemory(),
+}
