@@ -76,6 +76,7 @@ export class Tensor {
   // ---- metadata --------------------------------------------------------------------
 
   get shape(): number[] {
+    if (this._h < 0) throw new Error('Tensor has been disposed')
     if (this._shape === undefined) this._shape = N.shape(this._handle)
     return this._shape!.slice()
   }

@@ -15,6 +15,8 @@ thread_local! {
 /// Report native memory to V8 once the unreported amount passes this.
 const FLUSH_BYTES: i64 = 1 << 20;
 
+static QUIET_PANICS: std::sync::Once = std::sync::Once::new();
+
 fn flush(env: &Env) {
     let p = pending_external_delta();
     if p.abs() >= FLUSH_BYTES {
@@ -50,6 +52,8 @@ fn throw(env: &Env, kind: ErrorKind, msg: &str) -> napi::Error {
 /// Runs an entry point: errors become JS errors of the right class, panics become
 /// plain Errors instead of aborting the process.
 pub fn guard<T>(env: &Env, f: impl FnOnce() -> std::result::Result<T, Error>) -> napi::Result<T> {
+    // The panic message travels in the thrown error; keep stderr quiet.
+    QUIET_PANICS.call_once(|| std::panic::set_hook(Box::new(|_| {})));
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(Ok(v)) => Ok(v),
         Ok(Err(e)) => Err(throw(env, e.kind(), &e.to_string())),

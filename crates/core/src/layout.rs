@@ -78,6 +78,10 @@ impl Layout {
 
     /// The storage range `[offset, offset+numel)` when the view is contiguous.
     pub fn contiguous_range(&self) -> Option<std::ops::Range<usize>> {
+        // An empty view touches nothing, wherever its offset points.
+        if self.shape.contains(&0) {
+            return Some(0..0);
+        }
         if self.is_contiguous() {
             Some(self.offset..self.offset + self.numel())
         } else {

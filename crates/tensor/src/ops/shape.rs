@@ -129,6 +129,7 @@ impl Tensor {
 
     /// `unflatten(dim, sizes)`.
     pub fn unflatten(&self, dim: i64, sizes: &[i64]) -> Result<Tensor> {
+        self.need_dims("unflatten")?;
         let d = normalize_dim("unflatten", dim, self.ndim())?;
         let inner = infer_shape("unflatten", sizes, self.shape()[d])?;
         let mut shape: Vec<i64> = self.shape()[..d].iter().map(|&x| x as i64).collect();
@@ -239,8 +240,17 @@ impl Tensor {
         Tensor::cat(&us, d)
     }
 
+    /// Ops that work along a dim reject 0-dim tensors, in PyTorch's words.
+    fn need_dims(&self, op: &'static str) -> Result<()> {
+        if self.ndim() == 0 {
+            return Err(Error::arg(op, format!("{op} expects at least a 1-dimensional tensor")));
+        }
+        Ok(())
+    }
+
     /// `split(size, dim)`: pieces of `size` (the last may be shorter).
     pub fn split(&self, size: usize, dim: i64) -> Result<Vec<Tensor>> {
+        self.need_dims("split")?;
         let d = normalize_dim("split", dim, self.ndim())?;
         let n = self.shape()[d];
         if size == 0 && n != 0 {
@@ -261,6 +271,7 @@ impl Tensor {
 
     /// `split(sizes, dim)` with explicit section sizes that must add up to the dim.
     pub fn split_sizes(&self, sizes: &[usize], dim: i64) -> Result<Vec<Tensor>> {
+        self.need_dims("split")?;
         let d = normalize_dim("split", dim, self.ndim())?;
         let total: usize = sizes.iter().sum();
         if total != self.shape()[d] {
@@ -282,6 +293,7 @@ impl Tensor {
         if chunks == 0 {
             return Err(Error::arg("chunk", "chunk expects `chunks` to be greater than 0, got: 0"));
         }
+        self.need_dims("chunk")?;
         let d = normalize_dim("chunk", dim, self.ndim())?;
         let n = self.shape()[d];
         self.split(n.div_ceil(chunks).max(1), d as i64)
@@ -302,6 +314,9 @@ impl Tensor {
 
     /// `roll(shifts, dims)`; with no dims the flattened tensor rolls.
     pub fn roll(&self, shifts: &[i64], dims: &[i64]) -> Result<Tensor> {
+        if self.ndim() == 0 {
+            return Ok(self.deep_clone());
+        }
         if dims.is_empty() {
             if shifts.len() != 1 {
                 return Err(Error::arg("roll", "shifts and dimensions must align"));

@@ -1,0 +1,77 @@
+// `npm run bench`: ferrotorch beside PyTorch (same run, same machine, same protocol).
+// Prints a table of median times and PyTorch's time / ferrotorch's time (higher is
+// better for ferrotorch); `--json` prints the raw numbers instead.
+import { spawnSync } from 'node:child_process'
+import { cpus } from 'node:os'
+import * as path from 'node:path'
+import * as ft from '../src/index'
+import { bench } from './harness'
+
+interface Workload {
+  id: string
+  name: string
+  /** Units of work per call, for the throughput column (flops or elements). */
+  work?: { amount: number; unit: string }
+  make: () => () => unknown
+}
+
+const W: Workload[] = [
+  ...[256, 1024, 2048].map((n) => ({
+    id: `W1_${n}`,
+    name: `sgemm ${n}x${n} f32`,
+    work: { amount: 2 * n ** 3, unit: 'GFLOP/s' },
+    make: () => {
+      const a = ft.randn(n, n)
+      const b = ft.randn(n, n)
+      return () => a.matmul(b)
+    },
+  })),
+  { id: 'W2a', name: 'add 1M f32', work: { amount: 1e6, unit: 'Melem/s' }, make: () => { const a = ft.randn(1_000_000); const b = ft.randn(1_000_000); return () => a.add(b) } },
+  { id: 'W2b', name: 'exp 1M f32', work: { amount: 1e6, unit: 'Melem/s' }, make: () => { const a = ft.randn(1_000_000); return () => a.exp() } },
+  { id: 'W2c', name: 'relu 1M f32', work: { amount: 1e6, unit: 'Melem/s' }, make: () => { const a = ft.randn(1_000_000); return () => a.relu() } },
+  { id: 'W3', name: 'tiny add (4 elem)', make: () => { const a = ft.randn(4); const b = ft.randn(4); return () => a.add(b) } },
+]
+
+function torchTimes(ids: string[]): Record<string, number> | undefined {
+  const probe = spawnSync('python3', ['-c', 'import torch'], { encoding: 'utf8' })
+  if (probe.status !== 0) return undefined
+  const r = spawnSync('python3', [path.join(__dirname, 'bench_torch.py'), ...ids], { encoding: 'utf8', maxBuffer: 1 << 20 })
+  if (r.status !== 0) {
+    console.error('PyTorch side failed:', r.stderr)
+    return undefined
+  }
+  return JSON.parse(r.stdout.trim().split('\n').pop()!)
+}
+
+function fmt(s: number): string {
+  if (s < 1e-6) return `${(s * 1e9).toFixed(0)} ns`
+  if (s < 1e-3) return `${(s * 1e6).toFixed(2)} µs`
+  if (s < 1) return `${(s * 1e3).toFixed(2)} ms`
+  return `${s.toFixed(2)} s`
+}
+
+function main(): void {
+  const json = process.argv.includes('--json')
+  const only = process.argv.slice(2).filter((a) => !a.startsWith('--'))
+  const ws = only.length ? W.filter((w) => only.includes(w.id)) : W
+  const ours: Record<string, number> = {}
+  for (const w of ws) ours[w.id] = bench(w.make()).median
+  const theirs = torchTimes(ws.map((w) => w.id))
+  if (json) {
+    console.log(JSON.stringify({ date: new Date().toISOString(), cpu: cpus()[0]?.model, threads: cpus().length, ferrotorch: ours, pytorch: theirs ?? null }))
+    return
+  }
+  console.log(`ferrotorch benchmarks — ${new Date().toISOString().slice(0, 10)}, ${cpus()[0]?.model} x${cpus().length}`)
+  console.log(theirs ? 'PyTorch from python3 in the same run (2 threads)' : 'PyTorch not found (python3 -c "import torch" failed): ferrotorch only')
+  const rows = [['workload', 'ferrotorch', 'throughput', 'pytorch', 'ratio (pt/ft)']]
+  for (const w of ws) {
+    const t = ours[w.id]
+    const p = theirs?.[w.id]
+    const thr = w.work ? `${(w.work.amount / t / (w.work.unit === 'GFLOP/s' ? 1e9 : 1e6)).toFixed(1)} ${w.work.unit}` : ''
+    rows.push([`${w.id} ${w.name}`, fmt(t), thr, p ? fmt(p) : '-', p ? (p / t).toFixed(2) : '-'])
+  }
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)))
+  for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i])).join('  '))
+}
+
+main()

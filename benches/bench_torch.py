@@ -1,0 +1,53 @@
+"""PyTorch side of the ferrotorch benchmarks: same workloads, same timing protocol.
+
+Prints one JSON object {workload_id: median_seconds_per_call}. Run by bench.ts when
+`import torch` works; usable alone: python3 benches/bench_torch.py W1_1024 W3 ...
+"""
+import json
+import sys
+import time
+
+import torch
+
+torch.set_num_threads(2)
+
+
+def bench(fn):
+    fn()
+    t0 = time.perf_counter()
+    fn()
+    one = max(time.perf_counter() - t0, 1e-9)
+    k = max(1, int(-(-0.25 // one)))
+    if k > 1:
+        for _ in range(min(k, 1000)):
+            fn()
+    blocks = 3 if one > 1 else 5
+    times = []
+    for _ in range(blocks):
+        t0 = time.perf_counter()
+        for _ in range(k):
+            fn()
+        times.append((time.perf_counter() - t0) / k)
+    times.sort()
+    return times[len(times) // 2]
+
+
+def workloads():
+    g = torch.Generator().manual_seed(0)
+    w = {}
+    for n in (256, 1024, 2048):
+        a, b = torch.randn(n, n, generator=g), torch.randn(n, n, generator=g)
+        w[f"W1_{n}"] = (lambda a=a, b=b: a @ b)
+    a, b = torch.randn(1_000_000, generator=g), torch.randn(1_000_000, generator=g)
+    w["W2a"] = lambda: a + b
+    w["W2b"] = lambda: torch.exp(a)
+    w["W2c"] = lambda: torch.relu(a)
+    s1, s2 = torch.randn(4, generator=g), torch.randn(4, generator=g)
+    w["W3"] = lambda: s1 + s2
+    return w
+
+
+if __name__ == "__main__":
+    ws = workloads()
+    names = sys.argv[1:] or list(ws)
+    print(json.dumps({n: bench(ws[n]) for n in names}))
