@@ -29,6 +29,10 @@ pub fn pending_external_delta() -> i64 {
     EXTERNAL_DELTA.with(|c| c.get())
 }
 
+/// Bytes a tensor costs beyond its data (handle slot, Arcs, layout vectors), counted so
+/// that many small tensors still look like memory to V8's GC.
+const OVERHEAD: usize = 256;
+
 /// Storage plus a version counter that in-place writes bump (autograd checks it).
 #[derive(Debug)]
 pub struct StorageCell {
@@ -43,7 +47,7 @@ impl StorageCell {
         let (nbytes, device) = match &s {
             Storage::Cpu(c) => (c.nbytes(), Device::Cpu),
         };
-        EXTERNAL_DELTA.with(|c| c.set(c.get() + nbytes as i64));
+        EXTERNAL_DELTA.with(|c| c.set(c.get() + (nbytes + OVERHEAD) as i64));
         StorageCell { data: RwLock::new(s), nbytes, device, version: AtomicU64::new(0) }
     }
 
@@ -67,7 +71,7 @@ impl StorageCell {
 
 impl Drop for StorageCell {
     fn drop(&mut self) {
-        let n = self.nbytes as i64;
+        let n = (self.nbytes + OVERHEAD) as i64;
         // The thread-local may already be gone while a thread exits.
         let _ = EXTERNAL_DELTA.try_with(|c| c.set(c.get() - n));
     }
