@@ -270,12 +270,12 @@ export class Tensor {
   /** `pow(exponent)`. */
   pow(exponent: TensorOrScalar): Tensor {
     if (exponent instanceof Tensor) return wrap(N.binary(this._handle, exponent._handle, B.pow))
-    return wrap(N.powScalar(this._handle, exponent, scalarKind(exponent)))
+    return wrap(N.powScalar(this._handle, Number(exponent), scalarKind(exponent)))
   }
 
   rsub(other: TensorOrScalar): Tensor {
     if (other instanceof Tensor) return other.sub(this)
-    return wrap(N.binaryScalar(this._handle, other, scalarKind(other), B.sub, true))
+    return wrap(N.binaryScalar(this._handle, Number(other), scalarKind(other), B.sub, true))
   }
 
   /** `clamp(min?, max?)` with numbers or tensors. */
@@ -291,7 +291,11 @@ export class Tensor {
     if (!this.isFloatingPoint() && ((min != null && !Number.isInteger(min)) || (max != null && !Number.isInteger(max)))) {
       return this.to('float32').clamp(min, max)
     }
-    return wrap(N.unary(this._handle, U.clamp, min ?? NaN, max ?? NaN, 0))
+    // Integer bounds promote a bool tensor to int64 (PyTorch's result_type).
+    if (this.dtype === 'bool') return this.to('int64').clamp(min, max)
+    // The last argument says which bounds are present, so a NaN bound stays a value.
+    const present = (min != null ? 1 : 0) | (max != null ? 2 : 0)
+    return wrap(N.unary(this._handle, U.clamp, Number(min ?? 0), Number(max ?? 0), present))
   }
 
   clip(...args: any[]): Tensor {
@@ -366,7 +370,9 @@ export class Tensor {
 
   logsumexp(...args: any[]): Tensor {
     const a = parse(args, ['dim', 'keepdim'], 'logsumexp')
-    return wrap(N.logsumexp(this._handle, dimsArg(a.dim, 'logsumexp') ?? [], !!a.keepdim))
+    const dim = dimsArg(a.dim, 'logsumexp')
+    if (dim === undefined) throw new TypeError("logsumexp() missing 1 required positional argument: 'dim'")
+    return wrap(N.logsumexp(this._handle, dim, !!a.keepdim))
   }
 
   /** Vector norm: `norm(p = 2, dim, keepdim)`; p may be a number, 'fro', Infinity. */
@@ -574,10 +580,10 @@ export class Tensor {
 
   maskedFill(mask: Tensor, value: TensorOrScalar): Tensor {
     if (value instanceof Tensor) return wrap(N.maskedFill(this._handle, th(mask, 'masked_fill', 'mask'), value._handle))
-    return wrap(N.maskedFillScalar(this._handle, th(mask, 'masked_fill', 'mask'), value, scalarKind(value)))
+    return wrap(N.maskedFillScalar(this._handle, th(mask, 'masked_fill', 'mask'), Number(value), scalarKind(value)))
   }
 
-  maskedFill_(mask: Tensor, value: TensorOrScalar): Tensor { return this.copy_(this.maskedFill(mask, value)) }
+  maskedFill_(mask: Tensor, value: TensorOrScalar): Tensor { return this._assign(this.maskedFill(mask, value), 'masked_fill_') }
 
   nonzero(): Tensor { return wrap(N.nonzero(this._handle)) }
 
@@ -643,13 +649,13 @@ export class Tensor {
 
 export interface Tensor {
   neg(): Tensor; abs(): Tensor; sign(): Tensor; square(): Tensor; relu(): Tensor; floor(): Tensor
-  ceil(): Tensor; round(): Tensor; trunc(): Tensor; exp(): Tensor; exp2(): Tensor; log(): Tensor
+  ceil(): Tensor; round(decimals?: number | { decimals?: number }): Tensor; trunc(): Tensor; exp(): Tensor; exp2(): Tensor; log(): Tensor
   log2(): Tensor; log10(): Tensor; log1p(): Tensor; expm1(): Tensor; sqrt(): Tensor; rsqrt(): Tensor
   sin(): Tensor; cos(): Tensor; tan(): Tensor; asin(): Tensor; acos(): Tensor; atan(): Tensor
   sinh(): Tensor; cosh(): Tensor; tanh(): Tensor; sigmoid(): Tensor; erf(): Tensor; erfc(): Tensor
   reciprocal(): Tensor; logicalNot(): Tensor
   neg_(): Tensor; abs_(): Tensor; sign_(): Tensor; square_(): Tensor; relu_(): Tensor; floor_(): Tensor
-  ceil_(): Tensor; round_(): Tensor; trunc_(): Tensor; exp_(): Tensor; exp2_(): Tensor; log_(): Tensor
+  ceil_(): Tensor; round_(decimals?: number | { decimals?: number }): Tensor; trunc_(): Tensor; exp_(): Tensor; exp2_(): Tensor; log_(): Tensor
   log2_(): Tensor; log10_(): Tensor; log1p_(): Tensor; expm1_(): Tensor; sqrt_(): Tensor; rsqrt_(): Tensor
   sin_(): Tensor; cos_(): Tensor; tan_(): Tensor; asin_(): Tensor; acos_(): Tensor; atan_(): Tensor
   sinh_(): Tensor; cosh_(): Tensor; tanh_(): Tensor; sigmoid_(): Tensor; erf_(): Tensor; erfc_(): Tensor
@@ -657,13 +663,13 @@ export interface Tensor {
   mul(o: TensorOrScalar): Tensor; maximum(o: Tensor): Tensor; minimum(o: Tensor): Tensor; atan2(o: Tensor): Tensor
   remainder(o: TensorOrScalar): Tensor; fmod(o: TensorOrScalar): Tensor; floorDivide(o: TensorOrScalar): Tensor
   bitwiseAnd(o: TensorOrScalar): Tensor; bitwiseOr(o: TensorOrScalar): Tensor; bitwiseXor(o: TensorOrScalar): Tensor
-  logicalAnd(o: TensorOrScalar): Tensor; logicalOr(o: TensorOrScalar): Tensor; logicalXor(o: TensorOrScalar): Tensor
+  logicalAnd(o: Tensor): Tensor; logicalOr(o: Tensor): Tensor; logicalXor(o: Tensor): Tensor
   eq(o: TensorOrScalar): Tensor; ne(o: TensorOrScalar): Tensor; lt(o: TensorOrScalar): Tensor
   le(o: TensorOrScalar): Tensor; gt(o: TensorOrScalar): Tensor; ge(o: TensorOrScalar): Tensor
   mul_(o: TensorOrScalar): Tensor; maximum_(o: Tensor): Tensor; minimum_(o: Tensor): Tensor; atan2_(o: Tensor): Tensor
   remainder_(o: TensorOrScalar): Tensor; fmod_(o: TensorOrScalar): Tensor; floorDivide_(o: TensorOrScalar): Tensor
   bitwiseAnd_(o: TensorOrScalar): Tensor; bitwiseOr_(o: TensorOrScalar): Tensor; bitwiseXor_(o: TensorOrScalar): Tensor
-  logicalAnd_(o: TensorOrScalar): Tensor; logicalOr_(o: TensorOrScalar): Tensor; logicalXor_(o: TensorOrScalar): Tensor
+  logicalAnd_(o: Tensor): Tensor; logicalOr_(o: Tensor): Tensor; logicalXor_(o: Tensor): Tensor
   eq_(o: TensorOrScalar): Tensor; ne_(o: TensorOrScalar): Tensor; lt_(o: TensorOrScalar): Tensor
   le_(o: TensorOrScalar): Tensor; gt_(o: TensorOrScalar): Tensor; ge_(o: TensorOrScalar): Tensor
 }
@@ -679,9 +685,16 @@ for (const name of SIMPLE_UNARY) {
   }
 }
 
+/** Binary ops whose `other` must be a Tensor in PyTorch (no Python-scalar overload). */
+const TENSOR_ONLY = new Set<string>(['maximum', 'minimum', 'atan2', 'logicalAnd', 'logicalOr', 'logicalXor'])
+
 for (const name of SIMPLE_BINARY) {
   const code = B[name]
+  const tensorOnly = TENSOR_ONLY.has(name)
   const f = function (this: Tensor, other: TensorOrScalar): Tensor {
+    if (tensorOnly && !(other instanceof Tensor)) {
+      throw new TypeError(`${name}(): argument 'other' (position 1) must be Tensor, not ${other === null ? 'null' : typeof other}`)
+    }
     return bin(this, other, code, name)
   }
   ;(Tensor.prototype as any)[name] = f
@@ -698,13 +711,13 @@ export function bin(a: Tensor, b: TensorOrScalar, code: number, op: string): Ten
   if (typeof b !== 'number' && typeof b !== 'boolean') {
     throw new TypeError(`${op}(): argument 'other' must be Tensor or Number, not ${b === null ? 'null' : typeof b}`)
   }
-  return wrap(N.binaryScalar(a._handle, b, scalarKind(b), code, false))
+  return wrap(N.binaryScalar(a._handle, Number(b), scalarKind(b), code, false))
 }
 
 /** A JS scalar as a 0-dim tensor of the dtype it takes next to `like`. */
 export function scalarTensor(like: Tensor, v: Scalar): Tensor {
   if (typeof v !== 'number' && typeof v !== 'boolean') throw new TypeError(`expected a number or a Tensor, got ${typeof v}`)
-  return wrap(N.scalarTensor(like._handle, v, scalarKind(v)))
+  return wrap(N.scalarTensor(like._handle, Number(v), scalarKind(v)))
 }
 
 function fullLike(index: Tensor, value: Scalar, self: Tensor): Tensor {
@@ -746,4 +759,20 @@ function varStd(t: Tensor, args: any[], std: boolean): Tensor {
   }
   const correction = a.correction ?? (unbiased === false ? 0 : 1)
   return wrap(N.var(t._handle, dimsArg(dim, op), correction, !!a.keepdim, std))
+}
+
+/** `round(decimals = 0)`: with decimals, PyTorch's rule `nearbyint(x * 10^d) / 10^d`
+ * (or `nearbyint(x / 10^-d) * 10^-d` for negative d), computed in the tensor's dtype. */
+function roundDecimals(this: Tensor, ...args: any[]): Tensor {
+  const a = parse(args, ['decimals'], 'round')
+  const d = a.decimals ?? 0
+  if (!Number.isInteger(d)) throw new TypeError(`round(): argument 'decimals' must be int, not ${typeof d}`)
+  if (d === 0) return wrap(N.unary(this._handle, U.round, 0, 0, 0))
+  if (!this.isFloatingPoint()) throw new TypeError(`round(): "round_cpu" not implemented for '${this.dtype}' when decimals is given`)
+  const p = 10 ** Math.abs(d)
+  return d > 0 ? this.mul(p).round().div(p) : this.div(p).round().mul(p)
+}
+;(Tensor.prototype as any).round = roundDecimals
+;(Tensor.prototype as any).round_ = function (this: Tensor, ...args: any[]): Tensor {
+  return this._assign(roundDecimals.apply(this, args), 'round_')
 }

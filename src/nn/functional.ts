@@ -2,6 +2,7 @@
 // (Layers, losses and convolutions arrive with the nn issue.)
 import { N } from '../native'
 import { parse } from '../args'
+import { dtypeCode } from '../dtype'
 import { U } from '../opcodes'
 import { Tensor, wrap } from '../tensor'
 
@@ -53,7 +54,10 @@ export function celu(input: Tensor, ...args: any[]): Tensor {
 
 export function hardtanh(input: Tensor, ...args: any[]): Tensor {
   const a = parse(args, ['minVal', 'maxVal', 'inplace'], 'hardtanh')
-  return u(input, U.hardtanh, a.minVal ?? -1, a.maxVal ?? 1)
+  const lo = a.minVal ?? -1
+  const hi = a.maxVal ?? 1
+  if (lo > hi) throw new Error('hardtanh: min_val cannot be greater than max_val')
+  return u(input, U.hardtanh, lo, hi)
 }
 
 export function relu6(input: Tensor): Tensor { return u(input, U.hardtanh, 0, 6) }
@@ -68,20 +72,63 @@ export function logSoftmax(input: Tensor, ...args: any[]): Tensor {
   return input.logSoftmax(a)
 }
 
-/** `F.pad(input, pad, {mode: 'constant', value})`. */
+/** Source index of output position `j` (counted from the unpadded start) along a dim of size `n`. */
+const PAD_INDEX: Record<string, (j: number, n: number) => number> = {
+  reflect: (j, n) => (j < 0 ? -j : j >= n ? 2 * (n - 1) - j : j),
+  replicate: (j, n) => Math.min(Math.max(j, 0), n - 1),
+  circular: (j, n) => ((j % n) + n) % n,
+}
+
+/** `F.pad(input, pad, {mode: 'constant' | 'reflect' | 'replicate' | 'circular', value})`. */
 export function pad(input: Tensor, padding: number[], ...args: any[]): Tensor {
   const a = parse(args, ['mode', 'value'], 'pad')
   const mode = a.mode ?? 'constant'
-  if (mode !== 'constant') throw new Error(`pad: mode '${mode}' is not supported yet (only 'constant')`)
-  return wrap(N.padConstant(input._handle, padding, a.value ?? 0))
+  if (mode === 'constant') return wrap(N.padConstant(input._handle, padding, a.value ?? 0))
+  const at = PAD_INDEX[mode]
+  if (!at) throw new Error(`pad: Unrecognised padding mode ${mode}`)
+  if (a.value != null && a.value !== 0) throw new Error(`pad: Padding mode "${mode}" doesn't take in value argument`)
+  const k = padding.length / 2
+  const nd = input.ndim
+  if (!Number.isInteger(k) || k < 1 || k > 3 || nd < k + 1 || nd > k + 2) {
+    throw new Error(`pad: Only 2D, 3D, 4D, 5D padding with non-constant padding are supported for now (got a ${nd}-D input and ${padding.length} pad values in mode '${mode}')`)
+  }
+  // Each padded dim becomes an index_select with the mode's index map.
+  let out = input
+  for (let i = 0; i < k; i++) {
+    const d = nd - 1 - i
+    const [l, r] = [padding[2 * i], padding[2 * i + 1]]
+    const n = input.shape[d]
+    const limit = mode === 'reflect' ? n - 1 : n
+    if (mode !== 'replicate' && (l > limit || r > limit)) {
+      throw new Error(`pad: Padding size should be less than${mode === 'circular' ? ' or equal to' : ''} the corresponding input dimension, but got: padding (${l}, ${r}) at dimension ${d} of input ${JSON.stringify(input.shape)}`)
+    }
+    if (n === 0 && l + r > 0) throw new Error(`pad: Expected a non-empty dimension ${d} to pad in mode '${mode}', got input ${JSON.stringify(input.shape)}`)
+    const len = n + l + r
+    if (len < 0) throw new Error(`pad: The input size ${n}, plus negative padding ${l} and ${r} resulted in a negative output size, which is invalid. Check dimension ${d} of your input.`)
+    const idx = new BigInt64Array(len)
+    for (let j = 0; j < len; j++) idx[j] = BigInt(at(j - l, n))
+    const it = wrap(N.fromI64(idx, [len], dtypeCode('int64'), input.device))
+    out = out.indexSelect(d, it)
+  }
+  return out
 }
 
 /** `F.linear(input, weight, bias?)`. */
-export function linear(input: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
-  return wrap(N.linear(input._handle, weight._handle, bias ? bias._handle : undefined))
+export function linear(input: Tensor, weight: Tensor, bias?: Tensor | null | { bias?: Tensor | null }): Tensor {
+  if (bias !== undefined) bias = parse([bias], ['bias'], 'linear').bias as Tensor | null | undefined
+  return wrap(N.linear(input._handle, weight._handle, bias instanceof Tensor ? bias._handle : undefined))
 }
 
-/** `F.embedding(input, weight)`. */
-export function embedding(input: Tensor, weight: Tensor): Tensor {
+/** `F.embedding(input, weight, {paddingIdx})`; `paddingIdx` only matters for gradients. */
+export function embedding(input: Tensor, weight: Tensor, ...args: any[]): Tensor {
+  const a = parse(args, ['paddingIdx', 'maxNorm', 'normType', 'scaleGradByFreq', 'sparse'], 'embedding')
+  if (a.maxNorm != null) throw new Error('embedding: maxNorm is not supported yet')
+  if (a.sparse) throw new Error('embedding: sparse gradients are not supported')
+  if (a.paddingIdx != null) {
+    const n = weight.shape[0]
+    if (!Number.isInteger(a.paddingIdx) || a.paddingIdx >= n || a.paddingIdx < -n) {
+      throw new RangeError(`embedding: Padding_idx must be within num_embeddings (got ${a.paddingIdx} for ${n} embeddings)`)
+    }
+  }
   return wrap(N.embedding(input._handle, weight._handle))
 }

@@ -11,7 +11,8 @@ type R<T> = std::result::Result<T, Error>;
 
 fn unary_op(code: u32, a: f64, b: f64, c: f64) -> R<UnaryOp> {
     use UnaryOp::*;
-    let opt = |x: f64| if x.is_nan() { None } else { Some(x) };
+    // Clamp: `c` says which bounds are present (bit 0 min, bit 1 max), so NaN stays a value.
+    let flags = c as u32;
     Ok(match code {
         0 => Neg,
         1 => Abs,
@@ -22,7 +23,7 @@ fn unary_op(code: u32, a: f64, b: f64, c: f64) -> R<UnaryOp> {
         6 => Ceil,
         7 => Round,
         8 => Trunc,
-        9 => Clamp { min: opt(a), max: opt(b) },
+        9 => Clamp { min: (flags & 1 != 0).then_some(a), max: (flags & 2 != 0).then_some(b) },
         10 => LogicalNot,
         11 => Exp,
         12 => Exp2,

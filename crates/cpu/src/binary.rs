@@ -89,7 +89,6 @@ float_binary!(binary_f64, f64);
 fn int_binary<T: Elem>(op: BinaryOp, a: &[T], la: &Layout, b: &[T], lb: &Layout) -> Result<CpuStorage, String> {
     use BinaryOp::*;
     let zero_div = AtomicBool::new(false);
-    let neg_pow = AtomicBool::new(false);
     let w = |f: &(dyn Fn(i64, i64) -> i64 + Sync)| T::wrap(zip_map(a, la, b, lb, |x: T, y: T| T::from_i64(f(x.to_i64(), y.to_i64()))));
     let cmp = |f: fn(i64, i64) -> bool| CpuStorage::Bool(zip_map(a, la, b, lb, |x: T, y: T| f(x.to_i64(), y.to_i64())));
     let out = match op {
@@ -103,7 +102,7 @@ fn int_binary<T: Elem>(op: BinaryOp, a: &[T], la: &Layout, b: &[T], lb: &Layout)
                 } else if x == -1 {
                     if y % 2 == 0 { 1 } else { -1 }
                 } else {
-                    neg_pow.store(true, Ordering::Relaxed);
+                    // PyTorch's integer pow: |x| > 1 (and 0) to a negative power is 0.
                     0
                 }
             } else {
@@ -141,14 +140,11 @@ fn int_binary<T: Elem>(op: BinaryOp, a: &[T], la: &Layout, b: &[T], lb: &Layout)
     if zero_div.load(Ordering::Relaxed) {
         return Err("ZeroDivisionError: integer division by zero".into());
     }
-    if neg_pow.load(Ordering::Relaxed) {
-        return Err("Integers to negative integer powers are not allowed.".into());
-    }
     Ok(out)
 }
 
 /// Applies `op` to two views of one dtype; the error string is PyTorch's message for
-/// integer division by zero or negative integer powers.
+/// integer division by zero.
 pub fn binary(op: BinaryOp, a: &CpuStorage, la: &Layout, b: &CpuStorage, lb: &Layout) -> Result<CpuStorage, String> {
     Ok(match (a, b) {
         (CpuStorage::F32(x), CpuStorage::F32(y)) => binary_f32(op, x, la, y, lb),

@@ -65,15 +65,24 @@ macro_rules! float_kernel {
                     Round => x.round_ties_even(),
                     Trunc => x.trunc(),
                     Clamp { min, max } => {
+                        // min(max(x, lo), hi) with NaN propagating from x and from the bounds.
                         let mut y = x;
                         if let Some(lo) = min {
-                            if y < lo as $t {
-                                y = lo as $t;
+                            let lo = lo as $t;
+                            if lo.is_nan() {
+                                return lo;
+                            }
+                            if y < lo {
+                                y = lo;
                             }
                         }
                         if let Some(hi) = max {
-                            if y > hi as $t {
-                                y = hi as $t;
+                            let hi = hi as $t;
+                            if hi.is_nan() {
+                                return hi;
+                            }
+                            if y > hi {
+                                y = hi;
                             }
                         }
                         y

@@ -9,8 +9,10 @@ impl Tensor {
     /// Applies a unary op; ints and bools promote to float for float-only ops.
     pub fn unary(&self, op: UnaryOp) -> Result<Tensor> {
         let dt = self.dtype();
-        if dt == DType::Bool && matches!(op, UnaryOp::Neg) {
-            return Err(Error::dtype("neg", "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead."));
+        check_unary_dtype(op, dt)?;
+        if dt == DType::Bool && op == UnaryOp::Square {
+            // `square` is `pow(x, 2)`: bool promotes to int64 there.
+            return self.to_dtype(DType::I64).unary(op);
         }
         let x = if !op.keeps_int() && !dt.is_float() { self.copy_as(DEFAULT_FLOAT) } else { self.clone() };
         let s = x.storage().read().unary(op, x.layout());
@@ -29,6 +31,12 @@ impl Tensor {
             }
             BinaryOp::Sub if ct == DType::Bool => {
                 return Err(Error::dtype("sub", "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead."));
+            }
+            BinaryOp::Sub if self.dtype() == DType::Bool || other.dtype() == DType::Bool => {
+                return Err(Error::dtype("sub", "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead."));
+            }
+            BinaryOp::Pow | BinaryOp::Remainder | BinaryOp::Fmod | BinaryOp::FloorDivide if ct == DType::Bool => {
+                return Err(Error::dtype(name, format!("\"{name}\" not implemented for 'Bool'")));
             }
             _ => {}
         }
@@ -53,6 +61,9 @@ impl Tensor {
 
     /// `self op scalar` (or `scalar op self` when `reverse`).
     pub fn binary_scalar(&self, op: BinaryOp, s: Scalar, reverse: bool) -> Result<Tensor> {
+        if op == BinaryOp::Sub && matches!(s, Scalar::Bool(_)) {
+            return Err(Error::dtype("sub", "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead."));
+        }
         let t = self.scalar_like(s)?;
         if reverse {
             t.binary(op, self)
@@ -92,7 +103,15 @@ impl Tensor {
 
     /// `pow(self, exponent)` with a scalar exponent: ints stay ints for integral exponents.
     pub fn pow_scalar(&self, e: Scalar) -> Result<Tensor> {
-        if !self.dtype().is_float() || matches!(e, Scalar::Float(_)) && !self.dtype().is_float() {
+        if !self.dtype().is_float() {
+            if let Scalar::Bool(b) = e {
+                // bool ** bool stays bool: x ** True is x, x ** False is all true.
+                return if b { Ok(self.deep_clone()) } else { Tensor::full(self.shape(), 1.0, self.dtype(), self.device()) };
+            }
+            let ct = result_type(&[self.operand(), Operand::Scalar(e.category())]);
+            if !ct.is_float() && e.to_f64() < 0.0 {
+                return Err(Error::arg("pow", "Integers to negative integer powers are not allowed."));
+            }
             return self.binary_scalar(BinaryOp::Pow, e, false);
         }
         self.unary(UnaryOp::PowScalar { exp: e.to_f64() })
@@ -146,6 +165,27 @@ impl Tensor {
     pub fn isnan(&self) -> Result<Tensor> {
         self.binary(BinaryOp::Ne, self)
     }
+}
+
+/// The input dtypes PyTorch's kernels refuse: bool for the rounding and sign-changing
+/// ops, and every non-float dtype for the nn activations (their kernels are float-only).
+fn check_unary_dtype(op: UnaryOp, dt: DType) -> Result<()> {
+    use UnaryOp::*;
+    let name = op.name();
+    if dt == DType::Bool {
+        match op {
+            Neg => return Err(Error::dtype("neg", "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")),
+            Relu => return Err(Error::dtype("relu", "Boolean inputs not supported for relu")),
+            Hardtanh { .. } => return Err(Error::dtype("hardtanh", "Bool inputs not supported for hardtanh")),
+            Abs | Floor | Ceil | Round | Trunc => return Err(Error::dtype(name, format!("\"{name}_cpu\" not implemented for 'Bool'"))),
+            _ => {}
+        }
+    }
+    let float_only = matches!(op, Gelu { .. } | Silu | Mish | Softplus { .. } | LeakyRelu { .. } | Elu { .. } | Hardsigmoid | Hardswish);
+    if float_only && !dt.is_float() {
+        return Err(Error::dtype(name, format!("\"{name}_cpu\" not implemented for '{}'", type_title(dt))));
+    }
+    Ok(())
 }
 
 /// PyTorch's capitalized type names used in casting errors (`Float`, `Long`, ...).

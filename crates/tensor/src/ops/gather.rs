@@ -63,9 +63,11 @@ impl Tensor {
     pub fn gather(&self, dim: i64, index: &Tensor) -> Result<Tensor> {
         Tensor::same_device("gather", &[self, index])?;
         let d = normalize_dim("gather", dim, self.ndim())?;
+        // A 0-dim input or index counts as 1-dim (PyTorch's ensure_nonempty_dim).
         let x = if self.ndim() == 0 { self.reshape(&[1])? } else { self.clone() };
-        x.check_gather_shapes("gather", d, index)?;
-        let offs = gather_offsets("gather", x.layout(), d, index, false)?;
+        let idx = if index.ndim() == 0 { index.reshape(&[1])? } else { index.clone() };
+        x.check_gather_shapes("gather", d, &idx)?;
+        let offs = gather_offsets("gather", x.layout(), d, &idx, false)?;
         let s = x.storage().read().take(&offs);
         Ok(Tensor::from_storage(s, index.shape()))
     }
@@ -148,8 +150,9 @@ impl Tensor {
         }
     }
 
-    /// `masked_fill(mask, value)`: `value` where `mask` is true; the result keeps
-    /// `self`'s shape and dtype.
+    /// `masked_fill(mask, value)`: `value` where `mask` is true, in `self`'s dtype. As in
+    /// PyTorch's out-of-place form, `self` and `mask` broadcast together (the in-place form
+    /// keeps `self`'s shape and rejects a larger mask when it copies the result back).
     pub fn masked_fill(&self, mask: &Tensor, value: &Tensor) -> Result<Tensor> {
         if mask.dtype() != DType::Bool {
             return Err(Error::dtype("masked_fill", format!("masked_fill_ only supports boolean masks, but got mask with dtype {}", mask.dtype())));
@@ -157,10 +160,7 @@ impl Tensor {
         if value.ndim() != 0 {
             return Err(Error::arg("masked_fill", format!("masked_fill_ only supports a 0-dimensional value tensor, but got tensor with {} dimension(s).", value.ndim())));
         }
-        let shape = broadcast_shapes("masked_fill", self.shape(), mask.shape())?;
-        if shape != self.shape() {
-            return Err(Error::shape("masked_fill", format!("The size of the mask {:?} must be broadcastable to the size of the input {:?}", mask.shape(), self.shape())));
-        }
+        broadcast_shapes("masked_fill", self.shape(), mask.shape())?;
         Tensor::where_(mask, &value.to_dtype(self.dtype()), self)?.to_dtype_same(self.dtype())
     }
 

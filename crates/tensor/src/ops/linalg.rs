@@ -1,7 +1,7 @@
 //! Matrix products: matmul (PyTorch's broadcasting rules), mm, bmm, outer, dot,
-//! linear, and two-operand einsum lowered to one batched product.
+//! linear, and einsum lowered to batched products.
 use crate::tensor::Tensor;
-use ferrotorch_core::{broadcast_shapes, BinaryOp, DType, Error, Result};
+use ferrotorch_core::{broadcast_shapes, BinaryOp, DType, Error, Layout, Result};
 
 fn shape_str(s: &[usize]) -> String {
     s.iter().map(|x| x.to_string()).collect::<Vec<_>>().join("x")
@@ -107,96 +107,200 @@ impl Tensor {
         }
     }
 
-    /// `torch.einsum` for one or two operands (no repeated letters within an operand).
+    /// `torch.einsum`: any number of operands, `...` broadcasting, repeated subscripts
+    /// within an operand (diagonals), implicit outputs. Operands contract left to right,
+    /// each pair lowered to one batched matrix product.
     pub fn einsum(eq: &str, ops: &[Tensor]) -> Result<Tensor> {
         let eq: String = eq.chars().filter(|c| !c.is_whitespace()).collect();
-        let (lhs, out) = match eq.split_once("->") {
+        let (lhs, rhs) = match eq.split_once("->") {
             Some((l, r)) => (l.to_string(), Some(r.to_string())),
             None => (eq.clone(), None),
         };
-        let ins: Vec<Vec<char>> = lhs.split(',').map(|s| s.chars().collect()).collect();
-        if ins.len() != ops.len() {
-            return Err(Error::arg("einsum", format!("more operands were provided than specified in the equation ({} vs {})", ops.len(), ins.len())));
+        let terms: Vec<&str> = lhs.split(',').collect();
+        if ops.is_empty() {
+            return Err(Error::arg("einsum", "einsum(): must provide at least one operand"));
         }
-        if ins.len() > 2 || ins.is_empty() {
-            return Err(Error::Unsupported("einsum(): only one or two operands are supported".into()));
+        if terms.len() != ops.len() {
+            return Err(Error::arg("einsum", format!("more operands were provided than specified in the equation ({} vs {})", ops.len(), terms.len())));
         }
-        for (s, t) in ins.iter().zip(ops) {
-            if s.len() != t.ndim() {
-                return Err(Error::shape("einsum", format!("the number of subscripts in the equation ({}) does not match the number of dimensions ({}) for operand", s.len(), t.ndim())));
-            }
-            for (i, c) in s.iter().enumerate() {
-                if !c.is_ascii_alphabetic() {
+        // Letters are their own labels; the dims under `...` get labels ELL + k, right-aligned
+        // across operands so that they broadcast like ordinary batch dims.
+        const ELL: u32 = 1 << 16;
+        let parse = |s: &str, what: &str| -> Result<(Vec<u32>, Option<usize>)> {
+            let mut labels = vec![];
+            let mut ell = None;
+            let cs: Vec<char> = s.chars().collect();
+            let mut i = 0;
+            while i < cs.len() {
+                if cs[i] == '.' {
+                    if cs.get(i + 1) != Some(&'.') || cs.get(i + 2) != Some(&'.') {
+                        return Err(Error::arg("einsum", format!("found '.' for {what} that is not part of any ellipsis")));
+                    }
+                    if ell.is_some() {
+                        return Err(Error::arg("einsum", format!("found more than one ellipsis for {what}")));
+                    }
+                    ell = Some(labels.len());
+                    i += 3;
+                    continue;
+                }
+                if !cs[i].is_ascii_alphabetic() {
                     return Err(Error::arg("einsum", format!("invalid subscript given at index {i} in the equation string, subscripts must be in [a-zA-Z]")));
                 }
-                if s[..i].contains(c) {
-                    return Err(Error::Unsupported("einsum(): repeated subscripts within one operand are not supported".into()));
-                }
+                labels.push(cs[i] as u32);
+                i += 1;
             }
+            Ok((labels, ell))
+        };
+        let mut parsed = vec![];
+        let mut n_ell = 0usize;
+        for (k, (term, t)) in terms.iter().zip(ops).enumerate() {
+            let (labels, ell) = parse(term, &format!("operand {k}"))?;
+            let ok = match ell {
+                Some(_) => labels.len() <= t.ndim(),
+                None => labels.len() == t.ndim(),
+            };
+            if !ok {
+                return Err(Error::shape("einsum", format!("the number of subscripts in the equation ({}) does not match the number of dimensions ({}) for operand {k}{}", labels.len(), t.ndim(), if ell.is_some() { "" } else { " and no ellipsis was given" })));
+            }
+            if ell.is_some() {
+                n_ell = n_ell.max(t.ndim() - labels.len());
+            }
+            parsed.push((labels, ell));
         }
-        let out: Vec<char> = match out {
-            Some(o) => o.chars().collect(),
-            None => {
-                let mut all: Vec<char> = ins.concat();
-                all.sort();
-                all.iter().copied().filter(|c| all.iter().filter(|x| *x == c).count() == 1).collect::<Vec<_>>().into_iter().fold(vec![], |mut v, c| {
-                    if !v.contains(&c) {
-                        v.push(c)
+        let mut opl: Vec<Vec<u32>> = vec![];
+        for ((labels, ell), t) in parsed.iter().zip(ops) {
+            let mut l = labels.clone();
+            if let Some(at) = *ell {
+                let e = t.ndim() - labels.len();
+                let fill: Vec<u32> = (0..e).map(|j| ELL + (n_ell - e + j) as u32).collect();
+                l.splice(at..at, fill);
+            }
+            opl.push(l);
+        }
+        let ell_labels: Vec<u32> = (0..n_ell).map(|j| ELL + j as u32).collect();
+        let out: Vec<u32> = match rhs {
+            Some(r) => {
+                let (labels, ell) = parse(&r, "output")?;
+                let mut o = labels.clone();
+                if let Some(at) = ell {
+                    o.splice(at..at, ell_labels.clone());
+                }
+                for (i, c) in labels.iter().enumerate() {
+                    if labels[..i].contains(c) {
+                        return Err(Error::arg("einsum", format!("output subscript {} appears more than once in the output", char::from_u32(*c).unwrap_or('?'))));
                     }
-                    v
-                })
+                    if !opl.iter().any(|l| l.contains(c)) {
+                        return Err(Error::arg("einsum", format!("output subscript {} does not appear in the equation for any input operand", char::from_u32(*c).unwrap_or('?'))));
+                    }
+                }
+                o
+            }
+            None => {
+                let all: Vec<u32> = opl.iter().flatten().copied().filter(|&c| c < ELL).collect();
+                let mut once: Vec<u32> = all.iter().copied().filter(|c| all.iter().filter(|x| *x == c).count() == 1).collect();
+                once.sort();
+                ell_labels.iter().copied().chain(once).collect()
             }
         };
-        // Sum away letters that appear in one operand only and not in the output.
-        let reduce_own = |s: &Vec<char>, t: &Tensor, other: Option<&Vec<char>>| -> Result<(Vec<char>, Tensor)> {
-            let drop: Vec<i64> = s.iter().enumerate().filter(|(_, c)| !out.contains(c) && other.map(|o| !o.contains(c)).unwrap_or(true)).map(|(i, _)| i as i64).collect();
-            if drop.is_empty() {
-                return Ok((s.clone(), t.clone()));
-            }
-            let keep: Vec<char> = s.iter().enumerate().filter(|(i, _)| !drop.contains(&(*i as i64))).map(|(_, c)| *c).collect();
-            Ok((keep, t.sum(Some(&drop), false)?))
-        };
-        let size_of = |c: char| -> usize {
-            for (s, t) in ins.iter().zip(ops) {
-                if let Some(i) = s.iter().position(|x| *x == c) {
-                    return t.shape()[i];
+        // Size of each label: operands must agree, or be 1 (broadcast).
+        let mut sizes: std::collections::HashMap<u32, usize> = std::collections::HashMap::new();
+        for (l, t) in opl.iter().zip(ops) {
+            for (&c, &n) in l.iter().zip(t.shape()) {
+                let e = sizes.entry(c).or_insert(n);
+                if *e != n && *e != 1 && n != 1 {
+                    let name = if c >= ELL { "...".to_string() } else { char::from_u32(c).unwrap_or('?').to_string() };
+                    return Err(Error::shape("einsum", format!("operands do not broadcast with remapped shapes (subscript {name}: {} vs {n})", *e)));
+                }
+                if *e == 1 {
+                    *e = n;
                 }
             }
-            1
-        };
-        if ops.len() == 1 {
-            let (s, t) = reduce_own(&ins[0], &ops[0], None)?;
-            let perm: Vec<i64> = out.iter().map(|c| s.iter().position(|x| x == c).unwrap() as i64).collect();
-            return t.permute(&perm).map(|t| t.contiguous());
         }
-        let (sa, a) = reduce_own(&ins[0], &ops[0], Some(&ins[1]))?;
-        let (sb, b) = reduce_own(&ins[1], &ops[1], Some(&ins[0]))?;
-        for c in sa.iter().filter(|c| sb.contains(c)) {
-            let (da, db) = (a.shape()[sa.iter().position(|x| x == c).unwrap()], b.shape()[sb.iter().position(|x| x == c).unwrap()]);
-            if da != db && da != 1 && db != 1 {
-                return Err(Error::shape("einsum", format!("operands do not broadcast with remapped shapes (subscript {c}: {da} vs {db})")));
+        // Repeated labels within one operand take its diagonal.
+        let mut cur: Vec<(Vec<u32>, Tensor)> = vec![];
+        for (l, t) in opl.into_iter().zip(ops) {
+            cur.push(einsum_diagonal(l, t)?);
+        }
+        let size_of = |c: &u32| sizes[c];
+        let mut it = cur.into_iter();
+        let (mut la, mut a) = it.next().unwrap();
+        let rest: Vec<(Vec<u32>, Tensor)> = it.collect();
+        if rest.is_empty() {
+            let (l, t) = sum_unused(&la, &a, &out)?;
+            la = l;
+            a = t;
+        }
+        for k in 0..rest.len() {
+            let (lb, b) = &rest[k];
+            // Labels still needed: the output's and those of the operands not yet used.
+            let mut keep = out.clone();
+            for (l, _) in &rest[k + 1..] {
+                keep.extend(l.iter().copied());
+            }
+            let (sa, ta) = sum_unused(&la, &a, &keep.iter().chain(lb.iter()).copied().collect::<Vec<_>>())?;
+            let (sb, tb) = sum_unused(lb, b, &keep.iter().chain(sa.iter()).copied().collect::<Vec<_>>())?;
+            let batch: Vec<u32> = sa.iter().copied().filter(|c| sb.contains(c) && keep.contains(c)).collect();
+            let contract: Vec<u32> = sa.iter().copied().filter(|c| sb.contains(c) && !keep.contains(c)).collect();
+            let left: Vec<u32> = sa.iter().copied().filter(|c| !sb.contains(c)).collect();
+            let right: Vec<u32> = sb.iter().copied().filter(|c| !sa.contains(c)).collect();
+            let pos = |s: &Vec<u32>, c: &u32| s.iter().position(|x| x == c).unwrap() as i64;
+            let prod = |cs: &Vec<u32>| cs.iter().map(size_of).product::<usize>() as i64;
+            let sizes_of = |cs: Vec<&u32>| cs.into_iter().map(|c| size_of(c) as i64).collect::<Vec<_>>();
+            let pa: Vec<i64> = batch.iter().chain(&left).chain(&contract).map(|c| pos(&sa, c)).collect();
+            let pb: Vec<i64> = batch.iter().chain(&contract).chain(&right).map(|c| pos(&sb, c)).collect();
+            let bsz: Vec<i64> = batch.iter().map(|c| size_of(c) as i64).collect();
+            let mut ra = bsz.clone();
+            ra.extend([prod(&left), prod(&contract)]);
+            let mut rb = bsz.clone();
+            rb.extend([prod(&contract), prod(&right)]);
+            let a2 = ta.permute(&pa)?.expand(&sizes_of(batch.iter().chain(&left).chain(&contract).collect()))?.reshape(&ra)?;
+            let b2 = tb.permute(&pb)?.expand(&sizes_of(batch.iter().chain(&contract).chain(&right).collect()))?.reshape(&rb)?;
+            let r = a2.batched_matmul(&b2, "einsum")?;
+            la = batch.iter().chain(&left).chain(&right).copied().collect();
+            a = r.reshape(&sizes_of(la.iter().collect()))?;
+        }
+        let perm: Vec<i64> = out.iter().map(|c| la.iter().position(|x| x == c).unwrap() as i64).collect();
+        let r = a.permute(&perm)?;
+        // Broadcast dims that stayed 1 in every operand keep size 1; expand the others.
+        let full: Vec<i64> = out.iter().map(|c| size_of(c) as i64).collect();
+        Ok(r.expand(&full)?.contiguous())
+    }
+}
+
+/// Takes the diagonal over labels repeated within one operand (`ii->i`): one dim whose
+/// stride is the sum of the repeated dims' strides.
+fn einsum_diagonal(labels: Vec<u32>, t: &Tensor) -> Result<(Vec<u32>, Tensor)> {
+    let l = t.layout();
+    let mut shape = vec![];
+    let mut strides = vec![];
+    let mut out = vec![];
+    for (i, &c) in labels.iter().enumerate() {
+        match out.iter().position(|x| *x == c) {
+            Some(j) => {
+                if shape[j] != l.shape[i] {
+                    return Err(Error::shape("einsum", format!("subscript {} is repeated for operand but the sizes don't match, {} != {}", char::from_u32(c).unwrap_or('?'), shape[j], l.shape[i])));
+                }
+                strides[j] += l.strides[i];
+            }
+            None => {
+                out.push(c);
+                shape.push(l.shape[i]);
+                strides.push(l.strides[i]);
             }
         }
-        let batch: Vec<char> = out.iter().copied().filter(|c| sa.contains(c) && sb.contains(c)).collect();
-        let contract: Vec<char> = sa.iter().copied().filter(|c| sb.contains(c) && !out.contains(c)).collect();
-        let left: Vec<char> = sa.iter().copied().filter(|c| !sb.contains(c)).collect();
-        let right: Vec<char> = sb.iter().copied().filter(|c| !sa.contains(c)).collect();
-        let pos = |s: &Vec<char>, c: &char| s.iter().position(|x| x == c).unwrap() as i64;
-        let prod = |cs: &Vec<char>| cs.iter().map(|&c| size_of(c)).product::<usize>() as i64;
-        let pa: Vec<i64> = batch.iter().chain(&left).chain(&contract).map(|c| pos(&sa, c)).collect();
-        let pb: Vec<i64> = batch.iter().chain(&contract).chain(&right).map(|c| pos(&sb, c)).collect();
-        let bsz: Vec<i64> = batch.iter().map(|&c| size_of(c) as i64).collect();
-        let mut ra = bsz.clone();
-        ra.extend([prod(&left), prod(&contract)]);
-        let mut rb = bsz.clone();
-        rb.extend([prod(&contract), prod(&right)]);
-        let a2 = a.permute(&pa)?.expand(&batch.iter().chain(&left).chain(&contract).map(|&c| size_of(c) as i64).collect::<Vec<_>>())?.reshape(&ra)?;
-        let b2 = b.permute(&pb)?.expand(&batch.iter().chain(&contract).chain(&right).map(|&c| size_of(c) as i64).collect::<Vec<_>>())?.reshape(&rb)?;
-        let r = a2.batched_matmul(&b2, "einsum")?;
-        let order: Vec<char> = batch.iter().chain(&left).chain(&right).copied().collect();
-        let full: Vec<i64> = order.iter().map(|&c| size_of(c) as i64).collect();
-        let r = r.reshape(&full)?;
-        let perm: Vec<i64> = out.iter().map(|c| order.iter().position(|x| x == c).unwrap() as i64).collect();
-        Ok(r.permute(&perm)?.contiguous())
     }
+    if out.len() == labels.len() {
+        return Ok((labels, t.clone()));
+    }
+    Ok((out, t.view_with(Layout { shape, strides, offset: l.offset })))
+}
+
+/// Sums away the dims whose labels are not in `keep`.
+fn sum_unused(labels: &[u32], t: &Tensor, keep: &[u32]) -> Result<(Vec<u32>, Tensor)> {
+    let drop: Vec<i64> = labels.iter().enumerate().filter(|(_, c)| !keep.contains(c)).map(|(i, _)| i as i64).collect();
+    if drop.is_empty() {
+        return Ok((labels.to_vec(), t.clone()));
+    }
+    let kept: Vec<u32> = labels.iter().copied().filter(|c| keep.contains(c)).collect();
+    Ok((kept, t.sum(Some(&drop), false)?))
 }

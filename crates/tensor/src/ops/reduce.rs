@@ -90,6 +90,10 @@ impl Tensor {
 
     /// `argmax(dim?, keepdim)`; without a dim it indexes the flattened tensor.
     pub fn argmax_like(&self, op: ArgReduceOp, dim: Option<i64>, keepdim: bool) -> Result<Tensor> {
+        if self.dtype() == DType::Bool {
+            let name = if op == ArgReduceOp::Max { "argmax" } else { "argmin" };
+            return Err(Error::dtype(name, format!("{name}(): does not support bool input")));
+        }
         match dim {
             Some(d) => Ok(self.arg_reduce(op, d, keepdim)?.1),
             None => {
@@ -108,22 +112,30 @@ impl Tensor {
 
     /// `var(dims, correction, keepdim)`.
     pub fn var(&self, dims: Option<&[i64]>, correction: f64, keepdim: bool) -> Result<Tensor> {
-        if !self.dtype().is_float() {
-            return Err(Error::dtype("var", format!("std and var only support floating point and complex dtypes, got {}", self.dtype())));
-        }
-        let ds = self.reduce_dims("var", dims)?;
-        let n: usize = ds.iter().map(|&d| self.shape()[d]).product();
-        let dl: Vec<i64> = ds.iter().map(|&d| d as i64).collect();
-        let dref: Option<&[i64]> = Some(&dl);
-        let mean = self.mean(dref, true)?;
-        let diff = self.binary(BinaryOp::Sub, &mean)?;
-        let ss = diff.binary(BinaryOp::Mul, &diff)?.sum(dref, keepdim)?;
-        let denom = (n as f64 - correction).max(0.0);
-        ss.binary_scalar(BinaryOp::Div, Scalar::Float(denom), false)
+        Ok(self.var_f64("var", dims, correction, keepdim)?.to_dtype(self.dtype()))
     }
 
     pub fn std(&self, dims: Option<&[i64]>, correction: f64, keepdim: bool) -> Result<Tensor> {
-        self.var(dims, correction, keepdim)?.unary(UnaryOp::Sqrt)
+        Ok(self.var_f64("std", dims, correction, keepdim)?.unary(UnaryOp::Sqrt)?.to_dtype(self.dtype()))
+    }
+
+    /// The variance in float64, whatever the float input dtype: PyTorch's CPU kernel
+    /// accumulates in double and takes the square root before rounding, so `std` of
+    /// float32 values whose variance overflows float32 is still finite.
+    fn var_f64(&self, op: &'static str, dims: Option<&[i64]>, correction: f64, keepdim: bool) -> Result<Tensor> {
+        if !self.dtype().is_float() {
+            return Err(Error::dtype(op, format!("std and var only support floating point and complex dtypes, got {}", self.dtype())));
+        }
+        let x = self.to_dtype(DType::F64);
+        let ds = x.reduce_dims(op, dims)?;
+        let n: usize = ds.iter().map(|&d| x.shape()[d]).product();
+        let dl: Vec<i64> = ds.iter().map(|&d| d as i64).collect();
+        let dref: Option<&[i64]> = Some(&dl);
+        let mean = x.mean(dref, true)?;
+        let diff = x.binary(BinaryOp::Sub, &mean)?;
+        let ss = diff.binary(BinaryOp::Mul, &diff)?.sum(dref, keepdim)?;
+        let denom = (n as f64 - correction).max(0.0);
+        ss.binary_scalar(BinaryOp::Div, Scalar::Float(denom), false)
     }
 
     /// `logsumexp(dims, keepdim)`, computed stably around the max.

@@ -296,12 +296,19 @@ impl Tensor {
         self.need_dims("chunk")?;
         let d = normalize_dim("chunk", dim, self.ndim())?;
         let n = self.shape()[d];
-        self.split(n.div_ceil(chunks).max(1), d as i64)
+        if n == 0 {
+            // An empty dim still gives `chunks` (empty) pieces, as in PyTorch.
+            return (0..chunks).map(|_| self.narrow(d as i64, 0, 0)).collect();
+        }
+        self.split(n.div_ceil(chunks), d as i64)
     }
 
     /// `flip(dims)`: a copy with the listed dims reversed.
     pub fn flip(&self, dims: &[i64]) -> Result<Tensor> {
         let ds = norm_dims("flip", dims, self.ndim())?;
+        if self.ndim() == 0 {
+            return Ok(self.deep_clone());
+        }
         let mut r = self.clone();
         for d in ds {
             let n = self.shape()[d] as i64;
