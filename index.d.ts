@@ -9,39 +9,39 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
-export declare function addAlpha(a: number, b: number, alpha: number, kind: number): number
+export declare function addAlpha(a: H, b: H, alpha: number, kind: number): H
 
 /** A new handle for the same tensor (`detach()` until autograd lands; `alias`). */
-export declare function alias(h: number): number
+export declare function alias(h: H): H
 
-export declare function arange(start: number, end: number, step: number, dtype: number, device: string): number
+export declare function arange(start: number, end: number, step: number, dtype: number, device: string): H
 
-export declare function argmax(h: number, isMax: boolean, dim: number | undefined | null, keepdim: boolean): number
+export declare function argmax(h: H, isMax: boolean, dim: number | undefined | null, keepdim: boolean): H
 
 /** `max(dim)` / `min(dim)`: [values, indices] handles. */
-export declare function argReduce(h: number, isMax: boolean, dim: number, keepdim: boolean): Array<number>
+export declare function argReduce(h: H, isMax: boolean, dim: number, keepdim: boolean): Array<H>
 
 /** Writes an out-of-place result into `dst` (the in-place `op_` forms). */
-export declare function assign(dst: number, src: number, opName: string): void
+export declare function assign(dst: H, src: H, opName: string): void
 
-export declare function binary(a: number, b: number, code: number): number
+export declare function binary(a: H, b: H, code: number): H
 
-export declare function binaryScalar(a: number, v: number, kind: number, code: number, reverse: boolean): number
+export declare function binaryScalar(a: H, v: number, kind: number, code: number, reverse: boolean): H
 
 /** Casts to a dtype code, for ops that take a `dtype` option. */
-export declare function cast(h: number, dtype: number): number
+export declare function cast(h: H, dtype: number): H
 
-export declare function cat(hs: Array<number>, dim: number): number
+export declare function cat(hs: Array<H>, dim: number): H
 
-export declare function chunk(h: number, chunks: number, dim: number): Array<number>
+export declare function chunk(h: H, chunks: number, dim: number): Array<H>
 
-export declare function clampTensor(h: number, min?: number | undefined | null, max?: number | undefined | null): number
+export declare function clampTensor(h: H, min?: H | undefined | null, max?: H | undefined | null): H
 
-export declare function clone(h: number): number
+export declare function clone(h: H): H
 
-export declare function contiguous(h: number): number
+export declare function contiguous(h: H): H
 
-export declare function copy(dst: number, src: number): void
+export declare function copy(dst: H, src: H): void
 
 export declare function cudaCompiled(): boolean
 
@@ -50,171 +50,174 @@ export declare function cudaDeviceCount(): number
 export declare function cudaIsAvailable(): boolean
 
 /** Values as f64 in row-major order (printing and `toArray` for any dtype). */
-export declare function dataAsF64(h: number): Float64Array
+export declare function dataAsF64(h: H): Float64Array
 
-export declare function dataF32(h: number): Float32Array
+export declare function dataF32(h: H): Float32Array
 
-export declare function dataF64(h: number): Float64Array
+export declare function dataF64(h: H): Float64Array
 
-export declare function dataI32(h: number): Int32Array
+export declare function dataI32(h: H): Int32Array
 
-export declare function dataI64(h: number): BigInt64Array
+export declare function dataI64(h: H): BigInt64Array
 
-export declare function dataU16(h: number): Uint16Array
+export declare function dataU16(h: H): Uint16Array
 
-export declare function dataU8(h: number): Uint8Array
+export declare function dataU8(h: H): Uint8Array
 
-export declare function device(h: number): string
+export declare function device(h: H): string
 
-export declare function divMode(a: number, b: number, mode?: string | undefined | null): number
+export declare function divMode(a: H, b: H, mode?: string | undefined | null): H
 
-export declare function dtype(h: number): number
+export declare function dtype(h: H): number
 
-export declare function einsum(eq: string, hs: Array<number>): number
+export declare function einsum(eq: string, hs: Array<H>): H
 
-export declare function embedding(input: number, weight: number): number
+export declare function embedding(input: H, weight: H): H
 
-export declare function expand(h: number, sizes: Array<number>): number
+export declare function expand(h: H, sizes: Array<number>): H
 
-export declare function eye(n: number, m: number, dtype: number, device: string): number
+export declare function eye(n: number, m: number, dtype: number, device: string): H
 
-export declare function fill(h: number, value: number): void
+export declare function fill(h: H, value: number): void
 
-export declare function flatten(h: number, start: number, end: number): number
+export declare function flatten(h: H, start: number, end: number): H
 
-export declare function flip(h: number, dims: Array<number>): number
+export declare function flip(h: H, dims: Array<number>): H
 
 /** Reports all pending native-memory changes to V8 now. */
 export declare function flushMemory(): void
 
-export declare function fromF32(data: Float32Array, shape: Array<number>, dtype: number, device: string): number
+export declare function fromF32(data: Float32Array, shape: Array<number>, dtype: number, device: string): H
 
-export declare function fromF64(data: Float64Array, shape: Array<number>, dtype: number, device: string): number
+export declare function fromF64(data: Float64Array, shape: Array<number>, dtype: number, device: string): H
 
-export declare function fromI32(data: Int32Array, shape: Array<number>, dtype: number, device: string): number
+export declare function fromI32(data: Int32Array, shape: Array<number>, dtype: number, device: string): H
 
-export declare function fromI64(data: BigInt64Array, shape: Array<number>, dtype: number, device: string): number
+export declare function fromI64(data: BigInt64Array, shape: Array<number>, dtype: number, device: string): H
 
 /** float16 / bfloat16 bit patterns. */
-export declare function fromU16(data: Uint16Array, shape: Array<number>, dtype: number, device: string): number
+export declare function fromU16(data: Uint16Array, shape: Array<number>, dtype: number, device: string): H
 
 /** uint8 data, or bool when `dtype` is bool (any nonzero byte is true). */
-export declare function fromU8(data: Uint8Array, shape: Array<number>, dtype: number, device: string): number
+export declare function fromU8(data: Uint8Array, shape: Array<number>, dtype: number, device: string): H
 
-export declare function full(shape: Array<number>, value: number, dtype: number, device: string): number
+export declare function full(shape: Array<number>, value: number, dtype: number, device: string): H
 
-export declare function gather(h: number, dim: number, index: number): number
+export declare function gather(h: H, dim: number, index: H): H
 
-export declare function index(h: number, kinds: Array<number>, nums: Array<number>, hs: Array<number>): number
+export declare function index(h: H, kinds: Array<number>, nums: Array<number>, hs: Array<H>): H
 
-export declare function indexPut(h: number, kinds: Array<number>, nums: Array<number>, hs: Array<number>, value: number, accumulate: boolean): void
+export declare function indexPut(h: H, kinds: Array<number>, nums: Array<number>, hs: Array<H>, value: H, accumulate: boolean): void
 
-export declare function indexSelect(h: number, dim: number, index: number): number
+export declare function indexSelect(h: H, dim: number, index: H): H
 
-export declare function isContiguous(h: number): boolean
+export declare function isContiguous(h: H): boolean
 
-export declare function item(h: number): number
+export declare function item(h: H): number
 
-export declare function linear(x: number, w: number, b?: number | undefined | null): number
+export declare function linear(x: H, w: H, b?: H | undefined | null): H
 
-export declare function linspace(start: number, end: number, steps: number, dtype: number, device: string): number
+export declare function linspace(start: number, end: number, steps: number, dtype: number, device: string): H
 
 /** Number of live handles on this thread (for leak tests). */
 export declare function liveHandles(): number
 
-export declare function logsumexp(h: number, dims: Array<number>, keepdim: boolean): number
+export declare function logsumexp(h: H, dims: Array<number>, keepdim: boolean): H
 
 export declare function manualSeed(seed: number): void
 
-export declare function maskedFill(h: number, mask: number, value: number): number
+export declare function maskedFill(h: H, mask: H, value: H): H
 
-export declare function maskedFillScalar(h: number, mask: number, v: number, kind: number): number
+export declare function maskedFillScalar(h: H, mask: H, v: number, kind: number): H
 
 /** kind: 0 matmul, 1 mm, 2 bmm, 3 outer, 4 dot. */
-export declare function matmul(a: number, b: number, kind: number): number
+export declare function matmul(a: H, b: H, kind: number): H
 
-export declare function mean(h: number, dims: Array<number> | undefined | null, keepdim: boolean): number
+export declare function mean(h: H, dims: Array<number> | undefined | null, keepdim: boolean): H
 
-export declare function narrow(h: number, dim: number, start: number, length: number): number
+export declare function narrow(h: H, dim: number, start: number, length: number): H
 
-export declare function nonzero(h: number): number
+export declare function nonzero(h: H): H
 
-export declare function norm(h: number, p: number, dims: Array<number> | undefined | null, keepdim: boolean): number
+export declare function norm(h: H, p: number, dims: Array<number> | undefined | null, keepdim: boolean): H
 
-export declare function padConstant(h: number, pad: Array<number>, value: number): number
+export declare function padConstant(h: H, pad: Array<number>, value: number): H
 
-export declare function permute(h: number, dims: Array<number>): number
+export declare function permute(h: H, dims: Array<number>): H
 
-export declare function powScalar(a: number, v: number, kind: number): number
+export declare function powScalar(a: H, v: number, kind: number): H
 
-export declare function randint(low: number, high: number, shape: Array<number>, dtype: number, device: string): number
+export declare function randint(low: number, high: number, shape: Array<number>, dtype: number, device: string): H
 
 /** kind: 0 rand, 1 randn. */
-export declare function random(kind: number, shape: Array<number>, dtype: number, device: string): number
+export declare function random(kind: number, shape: Array<number>, dtype: number, device: string): H
 
-export declare function randperm(n: number, dtype: number, device: string): number
+export declare function randperm(n: number, dtype: number, device: string): H
 
-export declare function reduce(h: number, code: number, dims: Array<number> | undefined | null, keepdim: boolean): number
+export declare function reduce(h: H, code: number, dims: Array<number> | undefined | null, keepdim: boolean): H
 
-/** Frees a handle (the GC's finalizer and `dispose()` both land here). */
-export declare function release(h: number): void
+/**
+ * Frees a handle (the GC's finalizer and `dispose()` both land here; the second of
+ * the two finds a newer generation and does nothing).
+ */
+export declare function release(h: H): void
 
-export declare function repeat(h: number, sizes: Array<number>): number
+export declare function repeat(h: H, sizes: Array<number>): H
 
-export declare function reshape(h: number, shape: Array<number>): number
+export declare function reshape(h: H, shape: Array<number>): H
 
-export declare function roll(h: number, shifts: Array<number>, dims: Array<number>): number
+export declare function roll(h: H, shifts: Array<number>, dims: Array<number>): H
 
-export declare function sameStorage(a: number, b: number): boolean
+export declare function sameStorage(a: H, b: H): boolean
 
-export declare function scalarTensor(like: number, v: number, kind: number): number
+export declare function scalarTensor(like: H, v: number, kind: number): H
 
-export declare function scan(h: number, isSum: boolean, dim: number): number
+export declare function scan(h: H, isSum: boolean, dim: number): H
 
-export declare function scatter(h: number, dim: number, index: number, src: number, accumulate: boolean): number
+export declare function scatter(h: H, dim: number, index: H, src: H, accumulate: boolean): H
 
-export declare function select(h: number, dim: number, index: number): number
+export declare function select(h: H, dim: number, index: number): H
 
-export declare function shape(h: number): Array<number>
+export declare function shape(h: H): Array<number>
 
-export declare function softmax(h: number, dim: number, log: boolean): number
+export declare function softmax(h: H, dim: number, log: boolean): H
 
-export declare function sort(h: number, dim: number, descending: boolean): Array<number>
+export declare function sort(h: H, dim: number, descending: boolean): Array<H>
 
-export declare function split(h: number, size: number, dim: number): Array<number>
+export declare function split(h: H, size: number, dim: number): Array<H>
 
-export declare function splitSizes(h: number, sizes: Array<number>, dim: number): Array<number>
+export declare function splitSizes(h: H, sizes: Array<number>, dim: number): Array<H>
 
-export declare function squeeze(h: number, dims?: Array<number> | undefined | null): number
+export declare function squeeze(h: H, dims?: Array<number> | undefined | null): H
 
-export declare function stack(hs: Array<number>, dim: number): number
+export declare function stack(hs: Array<H>, dim: number): H
 
-export declare function storageOffset(h: number): number
+export declare function storageOffset(h: H): number
 
-export declare function strides(h: number): Array<number>
+export declare function strides(h: H): Array<number>
 
-export declare function t(h: number): number
+export declare function t(h: H): H
 
-export declare function takeAlongDim(h: number, index: number, dim?: number | undefined | null): number
+export declare function takeAlongDim(h: H, index: H, dim?: number | undefined | null): H
 
-export declare function toDevice(h: number, device: string): number
+export declare function toDevice(h: H, device: string): H
 
-export declare function toDtype(h: number, dtype: number): number
+export declare function toDtype(h: H, dtype: number): H
 
-export declare function topk(h: number, k: number, dim: number, largest: boolean): Array<number>
+export declare function topk(h: H, k: number, dim: number, largest: boolean): Array<H>
 
-export declare function transpose(h: number, d0: number, d1: number): number
+export declare function transpose(h: H, d0: number, d1: number): H
 
-export declare function tri(h: number, k: number, upper: boolean): number
+export declare function tri(h: H, k: number, upper: boolean): H
 
-export declare function unary(h: number, code: number, a: number, b: number, c: number): number
+export declare function unary(h: H, code: number, a: number, b: number, c: number): H
 
-export declare function unflatten(h: number, dim: number, sizes: Array<number>): number
+export declare function unflatten(h: H, dim: number, sizes: Array<number>): H
 
-export declare function unsqueeze(h: number, dim: number): number
+export declare function unsqueeze(h: H, dim: number): H
 
-export declare function var(h: number, dims: Array<number> | undefined | null, correction: number, keepdim: boolean, std: boolean): number
+export declare function var(h: H, dims: Array<number> | undefined | null, correction: number, keepdim: boolean, std: boolean): H
 
-export declare function view(h: number, shape: Array<number>): number
+export declare function view(h: H, shape: Array<number>): H
 
-export declare function where(c: number, a: number, b: number): number
+export declare function where(c: H, a: H, b: H): H

@@ -86,7 +86,7 @@ export function pow(input: TensorOrScalar, exponent: TensorOrScalar): Tensor {
   if (input instanceof Tensor) return input.pow(exponent)
   if (!(exponent instanceof Tensor)) throw new TypeError('pow(): at least one argument must be a Tensor')
   if (exponent.isFloatingPoint() || !Number.isInteger(input)) return wrap(N.unary(exponent._handle, 43, Number(input), 0, 0))
-  return wrap(N.binaryScalar(exponent._handle, Number(input), scalarKind(input), 4, true))
+  return wrap(N.binaryScalar(exponent._handle, Number(input), scalarKind(input), 4, 1))
 }
 
 export const sum = method('sum') as M<'sum'>

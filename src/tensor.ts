@@ -7,7 +7,6 @@ import { B, R, U, SIMPLE_BINARY, SIMPLE_UNARY } from './opcodes'
 import { formatTensor } from './format'
 import { parseIndex, IndexSpec } from './indexing'
 
-const registry = new FinalizationRegistry<number>((h) => N.release(h))
 const disposeSym: symbol = (Symbol as any).dispose ?? Symbol.for('Symbol.dispose')
 
 export type Scalar = number | boolean
@@ -48,7 +47,9 @@ export class Tensor {
 
   constructor(h: number) {
     this._h = h
-    registry.register(this, h, this)
+    // The native finalizer frees the handle during GC; after dispose() the handle is
+    // stale and the native table ignores it.
+    N.track(this, h)
   }
 
   get _handle(): number {
@@ -59,7 +60,6 @@ export class Tensor {
   /** Frees the native memory now; any later use throws. */
   dispose(): void {
     if (this._h >= 0) {
-      registry.unregister(this)
       N.release(this._h)
       this._h = -1
     }
@@ -275,7 +275,7 @@ export class Tensor {
 
   rsub(other: TensorOrScalar): Tensor {
     if (other instanceof Tensor) return other.sub(this)
-    return wrap(N.binaryScalar(this._handle, Number(other), scalarKind(other), B.sub, true))
+    return wrap(N.binaryScalar(this._handle, Number(other), scalarKind(other), B.sub, 1))
   }
 
   /** `clamp(min?, max?)` with numbers or tensors. */
@@ -711,7 +711,7 @@ export function bin(a: Tensor, b: TensorOrScalar, code: number, op: string): Ten
   if (typeof b !== 'number' && typeof b !== 'boolean') {
     throw new TypeError(`${op}(): argument 'other' must be Tensor or Number, not ${b === null ? 'null' : typeof b}`)
   }
-  return wrap(N.binaryScalar(a._handle, Number(b), scalarKind(b), code, false))
+  return wrap(N.binaryScalar(a._handle, Number(b), scalarKind(b), code, 0))
 }
 
 /** A JS scalar as a 0-dim tensor of the dtype it takes next to `like`. */

@@ -1,7 +1,7 @@
 //! Op entry points. Unary, binary and reduction ops take a numeric op code (the
 //! tables in `src/opcodes.ts` mirror these) so one entry serves a whole family.
 use crate::create::dt;
-use crate::table::{guard, op, put, tensor};
+use crate::table::{guard, op, put, tensor, H};
 use ferrotorch_core::{ArgReduceOp, BinaryOp, ReduceOp, ScanOp, UnaryOp};
 use ferrotorch_tensor::{Error, IndexItem, Scalar, Tensor};
 use napi::bindgen_prelude::*;
@@ -9,7 +9,7 @@ use napi_derive::napi;
 
 type R<T> = std::result::Result<T, Error>;
 
-fn unary_op(code: u32, a: f64, b: f64, c: f64) -> R<UnaryOp> {
+pub fn unary_op(code: u32, a: f64, b: f64, c: f64) -> R<UnaryOp> {
     use UnaryOp::*;
     // Clamp: `c` says which bounds are present (bit 0 min, bit 1 max), so NaN stays a value.
     let flags = c as u32;
@@ -62,14 +62,14 @@ fn unary_op(code: u32, a: f64, b: f64, c: f64) -> R<UnaryOp> {
     })
 }
 
-fn binary_op(code: u32) -> R<BinaryOp> {
+pub fn binary_op(code: u32) -> R<BinaryOp> {
     use BinaryOp::*;
     const T: [BinaryOp; 23] = [Add, Sub, Mul, Div, Pow, Maximum, Minimum, Atan2, Remainder, Fmod, FloorDivide, BitAnd, BitOr, BitXor, LogicalAnd, LogicalOr, LogicalXor, Eq, Ne, Lt, Le, Gt, Ge];
     T.get(code as usize).copied().ok_or_else(|| Error::Type(format!("unknown binary op code {code}")))
 }
 
 /// kind: 0 bool, 1 int, 2 float (JS numbers that are integers count as ints).
-fn scalar(v: f64, kind: u32) -> Scalar {
+pub fn scalar(v: f64, kind: u32) -> Scalar {
     match kind {
         0 => Scalar::Bool(v != 0.0),
         1 => Scalar::Int(v as i64),
@@ -78,47 +78,47 @@ fn scalar(v: f64, kind: u32) -> Scalar {
 }
 
 #[napi]
-pub fn unary(env: Env, h: u32, code: u32, a: f64, b: f64, c: f64) -> Result<u32> {
+pub fn unary(env: Env, h: H, code: u32, a: f64, b: f64, c: f64) -> Result<H> {
     op(&env, || tensor(h)?.unary(unary_op(code, a, b, c)?))
 }
 
 #[napi]
-pub fn binary(env: Env, a: u32, b: u32, code: u32) -> Result<u32> {
+pub fn binary(env: Env, a: H, b: H, code: u32) -> Result<H> {
     op(&env, || tensor(a)?.binary(binary_op(code)?, &tensor(b)?))
 }
 
 #[napi]
-pub fn binary_scalar(env: Env, a: u32, v: f64, kind: u32, code: u32, reverse: bool) -> Result<u32> {
+pub fn binary_scalar(env: Env, a: H, v: f64, kind: u32, code: u32, reverse: bool) -> Result<H> {
     op(&env, || tensor(a)?.binary_scalar(binary_op(code)?, scalar(v, kind), reverse))
 }
 
 #[napi]
-pub fn scalar_tensor(env: Env, like: u32, v: f64, kind: u32) -> Result<u32> {
+pub fn scalar_tensor(env: Env, like: H, v: f64, kind: u32) -> Result<H> {
     op(&env, || tensor(like)?.scalar_like(scalar(v, kind)))
 }
 
 #[napi]
-pub fn add_alpha(env: Env, a: u32, b: u32, alpha: f64, kind: u32) -> Result<u32> {
+pub fn add_alpha(env: Env, a: H, b: H, alpha: f64, kind: u32) -> Result<H> {
     op(&env, || tensor(a)?.add_alpha(&tensor(b)?, scalar(alpha, kind)))
 }
 
 #[napi]
-pub fn div_mode(env: Env, a: u32, b: u32, mode: Option<String>) -> Result<u32> {
+pub fn div_mode(env: Env, a: H, b: H, mode: Option<String>) -> Result<H> {
     op(&env, || tensor(a)?.div_mode(&tensor(b)?, mode.as_deref()))
 }
 
 #[napi]
-pub fn pow_scalar(env: Env, a: u32, v: f64, kind: u32) -> Result<u32> {
+pub fn pow_scalar(env: Env, a: H, v: f64, kind: u32) -> Result<H> {
     op(&env, || tensor(a)?.pow_scalar(scalar(v, kind)))
 }
 
 #[napi(js_name = "where")]
-pub fn where_(env: Env, c: u32, a: u32, b: u32) -> Result<u32> {
+pub fn where_(env: Env, c: H, a: H, b: H) -> Result<H> {
     op(&env, || Tensor::where_(&tensor(c)?, &tensor(a)?, &tensor(b)?))
 }
 
 #[napi]
-pub fn clamp_tensor(env: Env, h: u32, min: Option<u32>, max: Option<u32>) -> Result<u32> {
+pub fn clamp_tensor(env: Env, h: H, min: Option<H>, max: Option<H>) -> Result<H> {
     op(&env, || {
         let lo = min.map(tensor).transpose()?;
         let hi = max.map(tensor).transpose()?;
@@ -134,17 +134,17 @@ fn reduce_op(code: u32) -> R<ReduceOp> {
 }
 
 #[napi]
-pub fn reduce(env: Env, h: u32, code: u32, dims: Option<Vec<i64>>, keepdim: bool) -> Result<u32> {
+pub fn reduce(env: Env, h: H, code: u32, dims: Option<Vec<i64>>, keepdim: bool) -> Result<H> {
     op(&env, || tensor(h)?.reduce(reduce_op(code)?, dims.as_deref(), keepdim))
 }
 
 #[napi]
-pub fn mean(env: Env, h: u32, dims: Option<Vec<i64>>, keepdim: bool) -> Result<u32> {
+pub fn mean(env: Env, h: H, dims: Option<Vec<i64>>, keepdim: bool) -> Result<H> {
     op(&env, || tensor(h)?.mean(dims.as_deref(), keepdim))
 }
 
 #[napi]
-pub fn var(env: Env, h: u32, dims: Option<Vec<i64>>, correction: f64, keepdim: bool, std: bool) -> Result<u32> {
+pub fn var(env: Env, h: H, dims: Option<Vec<i64>>, correction: f64, keepdim: bool, std: bool) -> Result<H> {
     op(&env, || {
         let t = tensor(h)?;
         if std {
@@ -156,114 +156,114 @@ pub fn var(env: Env, h: u32, dims: Option<Vec<i64>>, correction: f64, keepdim: b
 }
 
 #[napi]
-pub fn logsumexp(env: Env, h: u32, dims: Vec<i64>, keepdim: bool) -> Result<u32> {
+pub fn logsumexp(env: Env, h: H, dims: Vec<i64>, keepdim: bool) -> Result<H> {
     op(&env, || tensor(h)?.logsumexp(&dims, keepdim))
 }
 
 #[napi]
-pub fn norm(env: Env, h: u32, p: f64, dims: Option<Vec<i64>>, keepdim: bool) -> Result<u32> {
+pub fn norm(env: Env, h: H, p: f64, dims: Option<Vec<i64>>, keepdim: bool) -> Result<H> {
     op(&env, || tensor(h)?.norm(p, dims.as_deref(), keepdim))
 }
 
 /// `max(dim)` / `min(dim)`: [values, indices] handles.
 #[napi]
-pub fn arg_reduce(env: Env, h: u32, is_max: bool, dim: i64, keepdim: bool) -> Result<Vec<u32>> {
+pub fn arg_reduce(env: Env, h: H, is_max: bool, dim: i64, keepdim: bool) -> Result<Vec<H>> {
     let (v, i) = guard(&env, || tensor(h)?.arg_reduce(if is_max { ArgReduceOp::Max } else { ArgReduceOp::Min }, dim, keepdim))?;
     Ok(vec![put(&env, v), put(&env, i)])
 }
 
 #[napi]
-pub fn argmax(env: Env, h: u32, is_max: bool, dim: Option<i64>, keepdim: bool) -> Result<u32> {
+pub fn argmax(env: Env, h: H, is_max: bool, dim: Option<i64>, keepdim: bool) -> Result<H> {
     op(&env, || tensor(h)?.argmax_like(if is_max { ArgReduceOp::Max } else { ArgReduceOp::Min }, dim, keepdim))
 }
 
 #[napi]
-pub fn scan(env: Env, h: u32, is_sum: bool, dim: i64) -> Result<u32> {
+pub fn scan(env: Env, h: H, is_sum: bool, dim: i64) -> Result<H> {
     op(&env, || tensor(h)?.scan(if is_sum { ScanOp::Sum } else { ScanOp::Prod }, dim))
 }
 
 // ---- shape -------------------------------------------------------------------------
 
 #[napi]
-pub fn view(env: Env, h: u32, shape: Vec<i64>) -> Result<u32> {
+pub fn view(env: Env, h: H, shape: Vec<i64>) -> Result<H> {
     op(&env, || tensor(h)?.view(&shape))
 }
 
 #[napi]
-pub fn reshape(env: Env, h: u32, shape: Vec<i64>) -> Result<u32> {
+pub fn reshape(env: Env, h: H, shape: Vec<i64>) -> Result<H> {
     op(&env, || tensor(h)?.reshape(&shape))
 }
 
 #[napi]
-pub fn permute(env: Env, h: u32, dims: Vec<i64>) -> Result<u32> {
+pub fn permute(env: Env, h: H, dims: Vec<i64>) -> Result<H> {
     op(&env, || tensor(h)?.permute(&dims))
 }
 
 #[napi]
-pub fn transpose(env: Env, h: u32, d0: i64, d1: i64) -> Result<u32> {
+pub fn transpose(env: Env, h: H, d0: i64, d1: i64) -> Result<H> {
     op(&env, || tensor(h)?.transpose(d0, d1))
 }
 
 #[napi]
-pub fn t(env: Env, h: u32) -> Result<u32> {
+pub fn t(env: Env, h: H) -> Result<H> {
     op(&env, || tensor(h)?.t())
 }
 
 #[napi]
-pub fn expand(env: Env, h: u32, sizes: Vec<i64>) -> Result<u32> {
+pub fn expand(env: Env, h: H, sizes: Vec<i64>) -> Result<H> {
     op(&env, || tensor(h)?.expand(&sizes))
 }
 
 #[napi]
-pub fn squeeze(env: Env, h: u32, dims: Option<Vec<i64>>) -> Result<u32> {
+pub fn squeeze(env: Env, h: H, dims: Option<Vec<i64>>) -> Result<H> {
     op(&env, || tensor(h)?.squeeze(dims.as_deref()))
 }
 
 #[napi]
-pub fn unsqueeze(env: Env, h: u32, dim: i64) -> Result<u32> {
+pub fn unsqueeze(env: Env, h: H, dim: i64) -> Result<H> {
     op(&env, || tensor(h)?.unsqueeze(dim))
 }
 
 #[napi]
-pub fn flatten(env: Env, h: u32, start: i64, end: i64) -> Result<u32> {
+pub fn flatten(env: Env, h: H, start: i64, end: i64) -> Result<H> {
     op(&env, || tensor(h)?.flatten(start, end))
 }
 
 #[napi]
-pub fn unflatten(env: Env, h: u32, dim: i64, sizes: Vec<i64>) -> Result<u32> {
+pub fn unflatten(env: Env, h: H, dim: i64, sizes: Vec<i64>) -> Result<H> {
     op(&env, || tensor(h)?.unflatten(dim, &sizes))
 }
 
 #[napi]
-pub fn narrow(env: Env, h: u32, dim: i64, start: i64, length: i64) -> Result<u32> {
+pub fn narrow(env: Env, h: H, dim: i64, start: i64, length: i64) -> Result<H> {
     op(&env, || tensor(h)?.narrow(dim, start, length))
 }
 
 #[napi]
-pub fn select(env: Env, h: u32, dim: i64, index: i64) -> Result<u32> {
+pub fn select(env: Env, h: H, dim: i64, index: i64) -> Result<H> {
     op(&env, || tensor(h)?.select(dim, index))
 }
 
-fn many(hs: &[u32]) -> R<Vec<Tensor>> {
+fn many(hs: &[H]) -> R<Vec<Tensor>> {
     hs.iter().map(|&h| tensor(h)).collect()
 }
 
-fn put_all(env: &Env, ts: Vec<Tensor>) -> Vec<u32> {
+fn put_all(env: &Env, ts: Vec<Tensor>) -> Vec<H> {
     ts.into_iter().map(|t| put(env, t)).collect()
 }
 
 #[napi]
-pub fn cat(env: Env, hs: Vec<u32>, dim: i64) -> Result<u32> {
+pub fn cat(env: Env, hs: Vec<H>, dim: i64) -> Result<H> {
     op(&env, || Tensor::cat(&many(&hs)?, dim))
 }
 
 #[napi]
-pub fn stack(env: Env, hs: Vec<u32>, dim: i64) -> Result<u32> {
+pub fn stack(env: Env, hs: Vec<H>, dim: i64) -> Result<H> {
     op(&env, || Tensor::stack(&many(&hs)?, dim))
 }
 
 #[napi]
-pub fn split(env: Env, h: u32, size: i64, dim: i64) -> Result<Vec<u32>> {
+pub fn split(env: Env, h: H, size: i64, dim: i64) -> Result<Vec<H>> {
     let ts = guard(&env, || {
         if size < 0 {
             return Err(Error::arg("split", format!("split expects split_size be non-negative, but got split_size={size}")));
@@ -274,7 +274,7 @@ pub fn split(env: Env, h: u32, size: i64, dim: i64) -> Result<Vec<u32>> {
 }
 
 #[napi]
-pub fn split_sizes(env: Env, h: u32, sizes: Vec<i64>, dim: i64) -> Result<Vec<u32>> {
+pub fn split_sizes(env: Env, h: H, sizes: Vec<i64>, dim: i64) -> Result<Vec<H>> {
     let ts = guard(&env, || {
         let s: Vec<usize> = sizes.iter().map(|&x| x.max(0) as usize).collect();
         tensor(h)?.split_sizes(&s, dim)
@@ -283,33 +283,33 @@ pub fn split_sizes(env: Env, h: u32, sizes: Vec<i64>, dim: i64) -> Result<Vec<u3
 }
 
 #[napi]
-pub fn chunk(env: Env, h: u32, chunks: i64, dim: i64) -> Result<Vec<u32>> {
+pub fn chunk(env: Env, h: H, chunks: i64, dim: i64) -> Result<Vec<H>> {
     let ts = guard(&env, || tensor(h)?.chunk(chunks.max(0) as usize, dim))?;
     Ok(put_all(&env, ts))
 }
 
 #[napi]
-pub fn flip(env: Env, h: u32, dims: Vec<i64>) -> Result<u32> {
+pub fn flip(env: Env, h: H, dims: Vec<i64>) -> Result<H> {
     op(&env, || tensor(h)?.flip(&dims))
 }
 
 #[napi]
-pub fn roll(env: Env, h: u32, shifts: Vec<i64>, dims: Vec<i64>) -> Result<u32> {
+pub fn roll(env: Env, h: H, shifts: Vec<i64>, dims: Vec<i64>) -> Result<H> {
     op(&env, || tensor(h)?.roll(&shifts, &dims))
 }
 
 #[napi]
-pub fn repeat(env: Env, h: u32, sizes: Vec<i64>) -> Result<u32> {
+pub fn repeat(env: Env, h: H, sizes: Vec<i64>) -> Result<H> {
     op(&env, || tensor(h)?.repeat(&sizes))
 }
 
 #[napi]
-pub fn tri(env: Env, h: u32, k: i64, upper: bool) -> Result<u32> {
+pub fn tri(env: Env, h: H, k: i64, upper: bool) -> Result<H> {
     op(&env, || if upper { tensor(h)?.triu(k) } else { tensor(h)?.tril(k) })
 }
 
 #[napi]
-pub fn pad_constant(env: Env, h: u32, pad: Vec<i64>, value: f64) -> Result<u32> {
+pub fn pad_constant(env: Env, h: H, pad: Vec<i64>, value: f64) -> Result<H> {
     op(&env, || tensor(h)?.pad_constant(&pad, value))
 }
 
@@ -317,7 +317,7 @@ pub fn pad_constant(env: Env, h: u32, pad: Vec<i64>, value: f64) -> Result<u32> 
 
 /// kind: 0 matmul, 1 mm, 2 bmm, 3 outer, 4 dot.
 #[napi]
-pub fn matmul(env: Env, a: u32, b: u32, kind: u32) -> Result<u32> {
+pub fn matmul(env: Env, a: H, b: H, kind: u32) -> Result<H> {
     op(&env, || {
         let (x, y) = (tensor(a)?, tensor(b)?);
         match kind {
@@ -331,7 +331,7 @@ pub fn matmul(env: Env, a: u32, b: u32, kind: u32) -> Result<u32> {
 }
 
 #[napi]
-pub fn linear(env: Env, x: u32, w: u32, b: Option<u32>) -> Result<u32> {
+pub fn linear(env: Env, x: H, w: H, b: Option<H>) -> Result<H> {
     op(&env, || {
         let bias = b.map(tensor).transpose()?;
         tensor(x)?.linear(&tensor(w)?, bias.as_ref())
@@ -339,19 +339,19 @@ pub fn linear(env: Env, x: u32, w: u32, b: Option<u32>) -> Result<u32> {
 }
 
 #[napi]
-pub fn einsum(env: Env, eq: String, hs: Vec<u32>) -> Result<u32> {
+pub fn einsum(env: Env, eq: String, hs: Vec<H>) -> Result<H> {
     op(&env, || Tensor::einsum(&eq, &many(&hs)?))
 }
 
 // ---- gather / scatter / indexing -------------------------------------------------------
 
 #[napi]
-pub fn gather(env: Env, h: u32, dim: i64, index: u32) -> Result<u32> {
+pub fn gather(env: Env, h: H, dim: i64, index: H) -> Result<H> {
     op(&env, || tensor(h)?.gather(dim, &tensor(index)?))
 }
 
 #[napi]
-pub fn scatter(env: Env, h: u32, dim: i64, index: u32, src: u32, accumulate: bool) -> Result<u32> {
+pub fn scatter(env: Env, h: H, dim: i64, index: H, src: H, accumulate: bool) -> Result<H> {
     op(&env, || {
         let (t, i, s) = (tensor(h)?, tensor(index)?, tensor(src)?);
         if accumulate {
@@ -363,38 +363,38 @@ pub fn scatter(env: Env, h: u32, dim: i64, index: u32, src: u32, accumulate: boo
 }
 
 #[napi]
-pub fn index_select(env: Env, h: u32, dim: i64, index: u32) -> Result<u32> {
+pub fn index_select(env: Env, h: H, dim: i64, index: H) -> Result<H> {
     op(&env, || tensor(h)?.index_select(dim, &tensor(index)?))
 }
 
 #[napi]
-pub fn take_along_dim(env: Env, h: u32, index: u32, dim: Option<i64>) -> Result<u32> {
+pub fn take_along_dim(env: Env, h: H, index: H, dim: Option<i64>) -> Result<H> {
     op(&env, || tensor(h)?.take_along_dim(&tensor(index)?, dim))
 }
 
 #[napi]
-pub fn masked_fill(env: Env, h: u32, mask: u32, value: u32) -> Result<u32> {
+pub fn masked_fill(env: Env, h: H, mask: H, value: H) -> Result<H> {
     op(&env, || tensor(h)?.masked_fill(&tensor(mask)?, &tensor(value)?))
 }
 
 #[napi]
-pub fn masked_fill_scalar(env: Env, h: u32, mask: u32, v: f64, kind: u32) -> Result<u32> {
+pub fn masked_fill_scalar(env: Env, h: H, mask: H, v: f64, kind: u32) -> Result<H> {
     op(&env, || tensor(h)?.masked_fill_scalar(&tensor(mask)?, scalar(v, kind)))
 }
 
 #[napi]
-pub fn embedding(env: Env, input: u32, weight: u32) -> Result<u32> {
+pub fn embedding(env: Env, input: H, weight: H) -> Result<H> {
     op(&env, || Tensor::embedding(&tensor(input)?, &tensor(weight)?))
 }
 
 #[napi]
-pub fn nonzero(env: Env, h: u32) -> Result<u32> {
+pub fn nonzero(env: Env, h: H) -> Result<H> {
     op(&env, || tensor(h)?.nonzero())
 }
 
 /// Decodes an index spec: per item a kind (0 int, 1 slice, 2 new axis, 3 ellipsis,
 /// 4 tensor); ints take one number, slices three (NaN for an open end), tensors a handle.
-fn spec(kinds: &[u32], nums: &[f64], hs: &[u32]) -> R<Vec<IndexItem>> {
+fn spec(kinds: &[u32], nums: &[f64], hs: &[H]) -> R<Vec<IndexItem>> {
     let (mut n, mut t) = (0usize, 0usize);
     let next = |n: usize| -> R<f64> { nums.get(n).copied().ok_or_else(|| Error::Type("index: malformed spec".into())) };
     let mut out = Vec::with_capacity(kinds.len());
@@ -425,36 +425,36 @@ fn spec(kinds: &[u32], nums: &[f64], hs: &[u32]) -> R<Vec<IndexItem>> {
 }
 
 #[napi]
-pub fn index(env: Env, h: u32, kinds: Vec<u32>, nums: Vec<f64>, hs: Vec<u32>) -> Result<u32> {
+pub fn index(env: Env, h: H, kinds: Vec<u32>, nums: Vec<f64>, hs: Vec<H>) -> Result<H> {
     op(&env, || tensor(h)?.index(&spec(&kinds, &nums, &hs)?))
 }
 
 #[napi]
-pub fn index_put(env: Env, h: u32, kinds: Vec<u32>, nums: Vec<f64>, hs: Vec<u32>, value: u32, accumulate: bool) -> Result<()> {
+pub fn index_put(env: Env, h: H, kinds: Vec<u32>, nums: Vec<f64>, hs: Vec<H>, value: H, accumulate: bool) -> Result<()> {
     guard(&env, || tensor(h)?.index_put_(&spec(&kinds, &nums, &hs)?, &tensor(value)?, accumulate))
 }
 
 // ---- sorting, softmax -------------------------------------------------------------------
 
 #[napi]
-pub fn sort(env: Env, h: u32, dim: i64, descending: bool) -> Result<Vec<u32>> {
+pub fn sort(env: Env, h: H, dim: i64, descending: bool) -> Result<Vec<H>> {
     let (v, i) = guard(&env, || tensor(h)?.sort(dim, descending))?;
     Ok(vec![put(&env, v), put(&env, i)])
 }
 
 #[napi]
-pub fn topk(env: Env, h: u32, k: i64, dim: i64, largest: bool) -> Result<Vec<u32>> {
+pub fn topk(env: Env, h: H, k: i64, dim: i64, largest: bool) -> Result<Vec<H>> {
     let (v, i) = guard(&env, || tensor(h)?.topk(k, dim, largest))?;
     Ok(vec![put(&env, v), put(&env, i)])
 }
 
 #[napi]
-pub fn softmax(env: Env, h: u32, dim: i64, log: bool) -> Result<u32> {
+pub fn softmax(env: Env, h: H, dim: i64, log: bool) -> Result<H> {
     op(&env, || if log { tensor(h)?.log_softmax(dim) } else { tensor(h)?.softmax(dim) })
 }
 
 /// Casts to a dtype code, for ops that take a `dtype` option.
 #[napi]
-pub fn cast(env: Env, h: u32, dtype: u32) -> Result<u32> {
+pub fn cast(env: Env, h: H, dtype: u32) -> Result<H> {
     op(&env, || Ok(tensor(h)?.to_dtype(dt(dtype)?)))
 }

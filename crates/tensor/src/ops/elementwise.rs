@@ -40,16 +40,17 @@ impl Tensor {
             }
             _ => {}
         }
-        let shape = broadcast_shapes(name, self.shape(), other.shape())?;
         let a = self.to_dtype(ct);
         let b = other.to_dtype(ct);
+        // Same shapes (the common case): no broadcast layouts to build.
+        if self.shape() == other.shape() {
+            let s = a.storage().read().binary(op, a.layout(), &b.storage().read(), b.layout())?;
+            return Ok(Tensor::from_storage(s, self.shape()));
+        }
+        let shape = broadcast_shapes(name, self.shape(), other.shape())?;
         let la = a.layout().broadcast_to(name, &shape)?;
         let lb = b.layout().broadcast_to(name, &shape)?;
-        let s = {
-            let sa = a.storage().read();
-            let sb = b.storage().read();
-            sa.binary(op, &la, &sb, &lb)?
-        };
+        let s = a.storage().read().binary(op, &la, &b.storage().read(), &lb)?;
         Ok(Tensor::from_storage(s, &shape))
     }
 
