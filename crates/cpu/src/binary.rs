@@ -19,7 +19,7 @@ pub fn zip_map<A: Elem, B: Elem>(a: &[A], la: &Layout, b: &[A], lb: &Layout, f: 
         (Some(ra), Some(rb)) => {
             let (sa, sb) = (&a[ra], &b[rb]);
             if n >= GRAIN {
-                let mut out = Vec::<B>::with_capacity(n);
+                let mut out = crate::pool::take::<B>(n);
                 // SAFETY: every slot is written exactly once before the Vec is read.
                 unsafe { out.set_len(n) };
                 out.par_chunks_mut(GRAIN / 4)
@@ -31,7 +31,9 @@ pub fn zip_map<A: Elem, B: Elem>(a: &[A], la: &Layout, b: &[A], lb: &Layout, f: 
                     });
                 return out;
             }
-            return sa.iter().zip(sb).map(|(&x, &y)| f(x, y)).collect();
+            let mut out = crate::pool::take::<B>(n);
+            out.extend(sa.iter().zip(sb).map(|(&x, &y)| f(x, y)));
+            return out;
         }
         (Some(ra), None) if is_scalar(lb) && n > 0 => {
             let y = b[lb.offset];
@@ -43,7 +45,7 @@ pub fn zip_map<A: Elem, B: Elem>(a: &[A], la: &Layout, b: &[A], lb: &Layout, f: 
         }
         _ => {}
     }
-    let mut out = Vec::with_capacity(n);
+    let mut out = crate::pool::take::<B>(n);
     for_each_offsets(&la.shape, [&la.strides, &lb.strides], [la.offset, lb.offset], |[i, j]| out.push(f(a[i], b[j])));
     out
 }

@@ -6,10 +6,11 @@ use ferrotorch_core::{for_each_offsets, DType, Layout};
 
 /// Reads a view in row-major order into a new `Vec<T>`.
 pub fn gather_vec<T: Elem>(src: &[T], l: &Layout) -> Vec<T> {
+    let mut out = crate::pool::take::<T>(l.numel());
     if let Some(r) = l.contiguous_range() {
-        return src[r].to_vec();
+        out.extend_from_slice(&src[r]);
+        return out;
     }
-    let mut out = Vec::with_capacity(l.numel());
     for_each_offsets(&l.shape, [&l.strides], [l.offset], |[o]| out.push(src[o]));
     out
 }

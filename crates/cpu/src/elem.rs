@@ -13,6 +13,8 @@ pub trait Elem: Copy + Send + Sync + PartialOrd + PartialEq + Default + std::fmt
     fn wrap(v: Vec<Self>) -> CpuStorage;
     fn slice(s: &CpuStorage) -> &[Self];
     fn slice_mut(s: &mut CpuStorage) -> &mut [Self];
+    /// The storage's Vec, which must hold this type.
+    fn into_vec(s: CpuStorage) -> Vec<Self>;
     #[inline]
     fn is_nan(self) -> bool {
         self != self
@@ -50,6 +52,12 @@ macro_rules! int_elem {
                 }
             }
             fn slice_mut(s: &mut CpuStorage) -> &mut [Self] {
+                match s {
+                    CpuStorage::$v(v) => v,
+                    _ => unreachable!("storage dtype mismatch"),
+                }
+            }
+            fn into_vec(s: CpuStorage) -> Vec<Self> {
                 match s {
                     CpuStorage::$v(v) => v,
                     _ => unreachable!("storage dtype mismatch"),
@@ -97,6 +105,12 @@ macro_rules! float_elem {
                     _ => unreachable!("storage dtype mismatch"),
                 }
             }
+            fn into_vec(s: CpuStorage) -> Vec<Self> {
+                match s {
+                    CpuStorage::$v(v) => v,
+                    _ => unreachable!("storage dtype mismatch"),
+                }
+            }
         }
     };
 }
@@ -133,6 +147,12 @@ impl Elem for bool {
         }
     }
     fn slice_mut(s: &mut CpuStorage) -> &mut [Self] {
+        match s {
+            CpuStorage::Bool(v) => v,
+            _ => unreachable!("storage dtype mismatch"),
+        }
+    }
+    fn into_vec(s: CpuStorage) -> Vec<Self> {
         match s {
             CpuStorage::Bool(v) => v,
             _ => unreachable!("storage dtype mismatch"),

@@ -4,6 +4,7 @@ pub mod copy;
 pub mod elem;
 pub mod index;
 pub mod matmul;
+pub mod pool;
 pub mod reduce;
 pub mod sort;
 pub mod storage;

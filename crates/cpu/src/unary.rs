@@ -16,7 +16,7 @@ pub fn map_view<A: Elem, B: Elem>(src: &[A], l: &Layout, f: impl Fn(A) -> B + Sy
     if let Some(r) = l.contiguous_range() {
         let s = &src[r];
         if s.len() >= GRAIN {
-            let mut out = Vec::<B>::with_capacity(s.len());
+            let mut out = crate::pool::take::<B>(s.len());
             // SAFETY: every slot is written exactly once below before the Vec is read.
             unsafe { out.set_len(s.len()) };
             out.par_chunks_mut(GRAIN / 4).zip(s.par_chunks(GRAIN / 4)).for_each(|(o, i)| {
@@ -26,24 +26,30 @@ pub fn map_view<A: Elem, B: Elem>(src: &[A], l: &Layout, f: impl Fn(A) -> B + Sy
             });
             return out;
         }
-        return s.iter().map(|&x| f(x)).collect();
+        let mut out = crate::pool::take::<B>(s.len());
+        out.extend(s.iter().map(|&x| f(x)));
+        return out;
     }
-    let mut out = Vec::with_capacity(l.numel());
+    let mut out = crate::pool::take::<B>(l.numel());
     for_each_offsets(&l.shape, [&l.strides], [l.offset], |[o]| out.push(f(src[o])));
     out
 }
 
 macro_rules! float_kernel {
     ($name:ident, $t:ty, $erf:path, $erfc:path) => {
-        /// The scalar function of `op` for this float type.
-        #[inline]
-        pub fn $name(op: UnaryOp) -> impl Fn($t) -> $t + Sync + Send {
-            move |x: $t| -> $t {
-                use UnaryOp::*;
-                match op {
-                    Neg => -x,
-                    Abs => x.abs(),
-                    Sign => {
+        /// `op` over a view of this float type. The match sits outside the loop so each
+        /// op gets its own tight, vectorizable loop.
+        pub fn $name(op: UnaryOp, v: &[$t], l: &Layout) -> Vec<$t> {
+            use UnaryOp::*;
+            macro_rules! m {
+                ($x:ident => $e:expr) => {
+                    map_view(v, l, move |$x: $t| -> $t { $e })
+                };
+            }
+            match op {
+                    Neg => m!(x => -x),
+                    Abs => m!(x => x.abs()),
+                    Sign => m!(x => {
                         if x > 0.0 {
                             1.0
                         } else if x < 0.0 {
@@ -51,20 +57,20 @@ macro_rules! float_kernel {
                         } else {
                             0.0
                         }
-                    }
-                    Square => x * x,
-                    Relu => {
+                    }),
+                    Square => m!(x => x * x),
+                    Relu => m!(x => {
                         if x > 0.0 || x.is_nan() {
                             x
                         } else {
                             0.0
                         }
-                    }
-                    Floor => x.floor(),
-                    Ceil => x.ceil(),
-                    Round => x.round_ties_even(),
-                    Trunc => x.trunc(),
-                    Clamp { min, max } => {
+                    }),
+                    Floor => m!(x => x.floor()),
+                    Ceil => m!(x => x.ceil()),
+                    Round => m!(x => x.round_ties_even()),
+                    Trunc => m!(x => x.trunc()),
+                    Clamp { min, max } => m!(x => {
                         // min(max(x, lo), hi) with NaN propagating from x and from the bounds.
                         let mut y = x;
                         if let Some(lo) = min {
@@ -86,63 +92,63 @@ macro_rules! float_kernel {
                             }
                         }
                         y
-                    }
-                    LogicalNot => (x == 0.0) as u8 as $t,
-                    Exp => x.exp(),
-                    Exp2 => x.exp2(),
-                    Log => x.ln(),
-                    Log2 => x.log2(),
-                    Log10 => x.log10(),
-                    Log1p => x.ln_1p(),
-                    Expm1 => x.exp_m1(),
-                    Sqrt => x.sqrt(),
-                    Rsqrt => 1.0 / x.sqrt(),
-                    Sin => x.sin(),
-                    Cos => x.cos(),
-                    Tan => x.tan(),
-                    Asin => x.asin(),
-                    Acos => x.acos(),
-                    Atan => x.atan(),
-                    Sinh => x.sinh(),
-                    Cosh => x.cosh(),
-                    Tanh => x.tanh(),
-                    Sigmoid => 1.0 / (1.0 + (-x).exp()),
-                    Erf => $erf(x),
-                    Erfc => $erfc(x),
-                    Reciprocal => 1.0 / x,
-                    Gelu { tanh: false } => 0.5 * x * (1.0 + $erf(x * std::f64::consts::FRAC_1_SQRT_2 as $t)),
-                    Gelu { tanh: true } => {
+                    }),
+                    LogicalNot => m!(x => (x == 0.0) as u8 as $t),
+                    Exp => m!(x => x.exp()),
+                    Exp2 => m!(x => x.exp2()),
+                    Log => m!(x => x.ln()),
+                    Log2 => m!(x => x.log2()),
+                    Log10 => m!(x => x.log10()),
+                    Log1p => m!(x => x.ln_1p()),
+                    Expm1 => m!(x => x.exp_m1()),
+                    Sqrt => m!(x => x.sqrt()),
+                    Rsqrt => m!(x => 1.0 / x.sqrt()),
+                    Sin => m!(x => x.sin()),
+                    Cos => m!(x => x.cos()),
+                    Tan => m!(x => x.tan()),
+                    Asin => m!(x => x.asin()),
+                    Acos => m!(x => x.acos()),
+                    Atan => m!(x => x.atan()),
+                    Sinh => m!(x => x.sinh()),
+                    Cosh => m!(x => x.cosh()),
+                    Tanh => m!(x => x.tanh()),
+                    Sigmoid => m!(x => 1.0 / (1.0 + (-x).exp())),
+                    Erf => m!(x => $erf(x)),
+                    Erfc => m!(x => $erfc(x)),
+                    Reciprocal => m!(x => 1.0 / x),
+                    Gelu { tanh: false } => m!(x => 0.5 * x * (1.0 + $erf(x * std::f64::consts::FRAC_1_SQRT_2 as $t))),
+                    Gelu { tanh: true } => m!(x => {
                         let k = (2.0 / std::f64::consts::PI).sqrt() as $t;
                         0.5 * x * (1.0 + (k * (x + 0.044715 * x * x * x)).tanh())
-                    }
-                    Silu => x / (1.0 + (-x).exp()),
-                    Mish => {
+                    }),
+                    Silu => m!(x => x / (1.0 + (-x).exp())),
+                    Mish => m!(x => {
                         let sp = if x > 20.0 { x } else { x.exp().ln_1p() };
                         x * sp.tanh()
-                    }
-                    Softplus { beta, threshold } => {
+                    }),
+                    Softplus { beta, threshold } => m!(x => {
                         let b = beta as $t;
                         if x * b > threshold as $t {
                             x
                         } else {
                             (x * b).exp().ln_1p() / b
                         }
-                    }
-                    LeakyRelu { slope } => {
+                    }),
+                    LeakyRelu { slope } => m!(x => {
                         if x > 0.0 {
                             x
                         } else {
                             x * slope as $t
                         }
-                    }
-                    Elu { alpha, scale, input_scale } => {
+                    }),
+                    Elu { alpha, scale, input_scale } => m!(x => {
                         if x > 0.0 {
                             x * scale as $t
                         } else {
                             ((x * input_scale as $t).exp_m1()) * (alpha * scale) as $t
                         }
-                    }
-                    Hardtanh { min, max } => {
+                    }),
+                    Hardtanh { min, max } => m!(x => {
                         if x < min as $t {
                             min as $t
                         } else if x > max as $t {
@@ -150,10 +156,10 @@ macro_rules! float_kernel {
                         } else {
                             x
                         }
-                    }
-                    Hardsigmoid => (x / 6.0 + 0.5).clamp(0.0, 1.0),
-                    Hardswish => x * (x / 6.0 + 0.5).clamp(0.0, 1.0),
-                    PowScalar { exp } => {
+                    }),
+                    Hardsigmoid => m!(x => (x / 6.0 + 0.5).clamp(0.0, 1.0)),
+                    Hardswish => m!(x => x * (x / 6.0 + 0.5).clamp(0.0, 1.0)),
+                    PowScalar { exp } => m!(x => {
                         if exp == 2.0 {
                             x * x
                         } else if exp == 1.0 {
@@ -163,15 +169,14 @@ macro_rules! float_kernel {
                         } else {
                             x.powf(exp as $t)
                         }
-                    }
-                    RPowScalar { base } => (base as $t).powf(x),
-                }
+                    }),
+                    RPowScalar { base } => m!(x => (base as $t).powf(x)),
             }
         }
     };
 }
-float_kernel!(f32_fn, f32, libm::erff, libm::erfcf);
-float_kernel!(f64_fn, f64, libm::erf, libm::erfc);
+float_kernel!(unary_f32, f32, libm::erff, libm::erfcf);
+float_kernel!(unary_f64, f64, libm::erf, libm::erfc);
 
 /// Integer forms of the ops that keep ints (`UnaryOp::keeps_int`).
 fn int_fn<T: Elem>(op: UnaryOp) -> impl Fn(T) -> T + Sync + Send {
@@ -207,15 +212,16 @@ pub fn unary(op: UnaryOp, s: &CpuStorage, l: &Layout) -> CpuStorage {
         return crate::with_storage!(s, v, T => CpuStorage::Bool(map_view(v, l, |x: T| x == T::default())));
     }
     match s {
-        CpuStorage::F32(v) => CpuStorage::F32(map_view(v, l, f32_fn(op))),
-        CpuStorage::F64(v) => CpuStorage::F64(map_view(v, l, f64_fn(op))),
+        CpuStorage::F32(v) => CpuStorage::F32(unary_f32(op, v, l)),
+        CpuStorage::F64(v) => CpuStorage::F64(unary_f64(op, v, l)),
+        // Half types compute in f32 and round once, as PyTorch's CPU kernels do.
         CpuStorage::F16(v) => {
-            let f = f32_fn(op);
-            CpuStorage::F16(map_view(v, l, |x: f16| f16::from_f32(f(x.to_f32()))))
+            let w: Vec<f32> = map_view(v, l, |x: f16| x.to_f32());
+            CpuStorage::F16(unary_f32(op, &w, &Layout::contiguous(&l.shape)).into_iter().map(f16::from_f32).collect())
         }
         CpuStorage::BF16(v) => {
-            let f = f32_fn(op);
-            CpuStorage::BF16(map_view(v, l, |x: bf16| bf16::from_f32(f(x.to_f32()))))
+            let w: Vec<f32> = map_view(v, l, |x: bf16| x.to_f32());
+            CpuStorage::BF16(unary_f32(op, &w, &Layout::contiguous(&l.shape)).into_iter().map(bf16::from_f32).collect())
         }
         CpuStorage::Bool(v) => CpuStorage::Bool(gather_vec(v, l)),
         CpuStorage::U8(v) => CpuStorage::U8(map_view(v, l, int_fn::<u8>(op))),

@@ -74,6 +74,9 @@ impl Drop for StorageCell {
         let n = (self.nbytes + OVERHEAD) as i64;
         // The thread-local may already be gone while a thread exits.
         let _ = EXTERNAL_DELTA.try_with(|c| c.set(c.get() - n));
+        // Large CPU buffers go back to the pool for the next op of the same size.
+        let Storage::Cpu(s) = std::mem::replace(self.data.get_mut(), Storage::Cpu(CpuStorage::Bool(Vec::new())));
+        ferrotorch_cpu::pool::recycle(s);
     }
 }
 
