@@ -1,8 +1,8 @@
 //! Creation, metadata, data out, dtype/device movement, randomness.
 use crate::table::{guard, op, tensor, H};
+use ferrotorch_cpu::CpuStorage;
 use ferrotorch_tensor::random;
 use ferrotorch_tensor::{DType, Device, Error, Tensor};
-use ferrotorch_cpu::CpuStorage;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
@@ -62,7 +62,11 @@ pub fn from_i64(env: Env, data: BigInt64ArraySlice, shape: Vec<u32>, dtype: u32,
 #[napi]
 pub fn from_u8(env: Env, data: Uint8ArraySlice, shape: Vec<u32>, dtype: u32, device: String) -> Result<H> {
     op(&env, || {
-        let s = if dt(dtype)? == DType::Bool { CpuStorage::Bool(data.iter().map(|&x| x != 0).collect()) } else { CpuStorage::U8(data.to_vec()) };
+        let s = if dt(dtype)? == DType::Bool {
+            CpuStorage::Bool(data.iter().map(|&x| x != 0).collect())
+        } else {
+            CpuStorage::U8(data.to_vec())
+        };
         build(s, &shape, dtype, &device)
     })
 }
@@ -81,7 +85,13 @@ pub fn from_u16(env: Env, data: Uint16ArraySlice, shape: Vec<u32>, dtype: u32, d
 
 fn usz(s: &[i64], op: &'static str) -> std::result::Result<Vec<usize>, Error> {
     s.iter()
-        .map(|&x| if x < 0 { Err(Error::arg(op, format!("Trying to create tensor with negative dimension {x}: {s:?}"))) } else { Ok(x as usize) })
+        .map(|&x| {
+            if x < 0 {
+                Err(Error::arg(op, format!("Trying to create tensor with negative dimension {x}: {s:?}")))
+            } else {
+                Ok(x as usize)
+            }
+        })
         .collect()
 }
 
@@ -289,9 +299,7 @@ pub fn fill_(env: Env, h: H, value: f64) -> Result<()> {
 /// Writes an out-of-place result into `dst` (the in-place `op_` forms).
 #[napi]
 pub fn assign(env: Env, dst: H, src: H, op_name: String) -> Result<()> {
-    guard(&env, || {
-        tensor(dst)?.assign_result(intern(&op_name), &tensor(src)?)
-    })
+    guard(&env, || tensor(dst)?.assign_result(intern(&op_name), &tensor(src)?))
 }
 
 #[napi]

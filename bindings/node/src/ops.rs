@@ -64,7 +64,31 @@ pub fn unary_op(code: u32, a: f64, b: f64, c: f64) -> R<UnaryOp> {
 
 pub fn binary_op(code: u32) -> R<BinaryOp> {
     use BinaryOp::*;
-    const T: [BinaryOp; 23] = [Add, Sub, Mul, Div, Pow, Maximum, Minimum, Atan2, Remainder, Fmod, FloorDivide, BitAnd, BitOr, BitXor, LogicalAnd, LogicalOr, LogicalXor, Eq, Ne, Lt, Le, Gt, Ge];
+    const T: [BinaryOp; 23] = [
+        Add,
+        Sub,
+        Mul,
+        Div,
+        Pow,
+        Maximum,
+        Minimum,
+        Atan2,
+        Remainder,
+        Fmod,
+        FloorDivide,
+        BitAnd,
+        BitOr,
+        BitXor,
+        LogicalAnd,
+        LogicalOr,
+        LogicalXor,
+        Eq,
+        Ne,
+        Lt,
+        Le,
+        Gt,
+        Ge,
+    ];
     T.get(code as usize).copied().ok_or_else(|| Error::Type(format!("unknown binary op code {code}")))
 }
 

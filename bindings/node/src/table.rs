@@ -1,5 +1,5 @@
 //! The handle table, error mapping and native-memory reporting.
-use ferrotorch_tensor::{take_external_delta, pending_external_delta, Error, ErrorKind, Tensor};
+use ferrotorch_tensor::{pending_external_delta, take_external_delta, Error, ErrorKind, Tensor};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use std::cell::RefCell;
@@ -160,4 +160,3 @@ pub fn live_handles() -> u32 {
 pub fn flush_memory(env: Env) {
     let _ = env.adjust_external_memory(take_external_delta());
 }
-

@@ -23,9 +23,7 @@ impl Device {
                 return Ok(Device::Cuda(i));
             }
         }
-        Err(Error::Type(format!(
-            "Expected one of cpu, cuda device type at start of device string: {s}"
-        )))
+        Err(Error::Type(format!("Expected one of cpu, cuda device type at start of device string: {s}")))
     }
 }
 

@@ -23,16 +23,7 @@ pub enum Category {
 }
 
 impl DType {
-    pub const ALL: [DType; 8] = [
-        DType::Bool,
-        DType::U8,
-        DType::I32,
-        DType::I64,
-        DType::F16,
-        DType::BF16,
-        DType::F32,
-        DType::F64,
-    ];
+    pub const ALL: [DType; 8] = [DType::Bool, DType::U8, DType::I32, DType::I64, DType::F16, DType::BF16, DType::F32, DType::F64];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -58,7 +49,11 @@ impl DType {
             "bfloat16" => DType::BF16,
             "float32" | "float" => DType::F32,
             "float64" | "double" => DType::F64,
-            _ => return Err(Error::Type(format!("invalid dtype '{s}': expected one of float32, float64, float16, bfloat16, int32, int64, uint8, bool"))),
+            _ => {
+                return Err(Error::Type(format!(
+                    "invalid dtype '{s}': expected one of float32, float64, float16, bfloat16, int32, int64, uint8, bool"
+                )))
+            }
         })
     }
 
@@ -130,9 +125,7 @@ fn promote_opt(a: Option<DType>, b: Option<DType>) -> Option<DType> {
 fn combine(higher: Option<DType>, lower: Option<DType>) -> Option<DType> {
     match higher {
         Some(h) if h.is_float() => Some(h),
-        Some(h) if h == DType::Bool || lower.map(|l| l.is_float()).unwrap_or(false) => {
-            promote_opt(Some(h), lower)
-        }
+        Some(h) if h == DType::Bool || lower.map(|l| l.is_float()).unwrap_or(false) => promote_opt(Some(h), lower),
         Some(h) => Some(h),
         None => lower,
     }

@@ -91,7 +91,7 @@ impl Layout {
 
     /// One past the largest storage index this view can touch (0 when empty).
     pub fn storage_extent(&self) -> usize {
-        if self.shape.iter().any(|&s| s == 0) {
+        if self.shape.contains(&0) {
             return 0;
         }
         self.offset + self.shape.iter().zip(&self.strides).map(|(&d, &s)| (d - 1) * s).sum::<usize>() + 1
@@ -154,7 +154,11 @@ impl Layout {
         if shape.len() < self.shape.len() {
             return Err(Error::shape(
                 op,
-                format!("the number of sizes provided ({}) must be greater or equal to the number of dimensions in the tensor ({})", shape.len(), self.shape.len()),
+                format!(
+                    "the number of sizes provided ({}) must be greater or equal to the number of dimensions in the tensor ({})",
+                    shape.len(),
+                    self.shape.len()
+                ),
             ));
         }
         let lead = shape.len() - self.shape.len();
@@ -192,9 +196,7 @@ impl Layout {
         let mut view_numel = 1usize;
         for tensor_d in (0..self.shape.len()).rev() {
             tensor_numel *= self.shape[tensor_d];
-            if tensor_d == 0
-                || (self.shape[tensor_d - 1] != 1 && self.strides[tensor_d - 1] != tensor_numel * chunk_base_stride)
-            {
+            if tensor_d == 0 || (self.shape[tensor_d - 1] != 1 && self.strides[tensor_d - 1] != tensor_numel * chunk_base_stride) {
                 while view_d >= 0 && (view_numel < tensor_numel || new_shape[view_d as usize] == 1) {
                     new_strides[view_d as usize] = view_numel * chunk_base_stride;
                     view_numel *= new_shape[view_d as usize];
@@ -225,14 +227,9 @@ impl Layout {
 /// Calls `f` with the storage offsets of N operands that share `shape`, in row-major
 /// order; the innermost dim runs as a tight loop.
 #[inline]
-pub fn for_each_offsets<const N: usize>(
-    shape: &[usize],
-    strides: [&[usize]; N],
-    base: [usize; N],
-    mut f: impl FnMut([usize; N]),
-) {
+pub fn for_each_offsets<const N: usize>(shape: &[usize], strides: [&[usize]; N], base: [usize; N], mut f: impl FnMut([usize; N])) {
     let nd = shape.len();
-    if shape.iter().any(|&s| s == 0) {
+    if shape.contains(&0) {
         return;
     }
     if nd == 0 {
@@ -286,7 +283,7 @@ pub struct StridedIter {
 
 impl StridedIter {
     fn new(l: &Layout) -> StridedIter {
-        let empty = l.shape.iter().any(|&s| s == 0);
+        let empty = l.shape.contains(&0);
         StridedIter {
             shape: l.shape.clone(),
             strides: l.strides.clone(),

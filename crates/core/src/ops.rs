@@ -13,7 +13,10 @@ pub enum UnaryOp {
     Ceil,
     Round,
     Trunc,
-    Clamp { min: Option<f64>, max: Option<f64> },
+    Clamp {
+        min: Option<f64>,
+        max: Option<f64>,
+    },
     LogicalNot,
     Exp,
     Exp2,
@@ -37,19 +40,37 @@ pub enum UnaryOp {
     Erf,
     Erfc,
     Reciprocal,
-    Gelu { tanh: bool },
+    Gelu {
+        tanh: bool,
+    },
     Silu,
     Mish,
-    Softplus { beta: f64, threshold: f64 },
-    LeakyRelu { slope: f64 },
-    Elu { alpha: f64, scale: f64, input_scale: f64 },
-    Hardtanh { min: f64, max: f64 },
+    Softplus {
+        beta: f64,
+        threshold: f64,
+    },
+    LeakyRelu {
+        slope: f64,
+    },
+    Elu {
+        alpha: f64,
+        scale: f64,
+        input_scale: f64,
+    },
+    Hardtanh {
+        min: f64,
+        max: f64,
+    },
     Hardsigmoid,
     Hardswish,
     /// `x ** e` with a scalar exponent.
-    PowScalar { exp: f64 },
+    PowScalar {
+        exp: f64,
+    },
     /// `b ** x` with a scalar base.
-    RPowScalar { base: f64 },
+    RPowScalar {
+        base: f64,
+    },
 }
 
 impl UnaryOp {

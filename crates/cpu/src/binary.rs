@@ -22,13 +22,11 @@ pub fn zip_map<A: Elem, B: Elem>(a: &[A], la: &Layout, b: &[A], lb: &Layout, f: 
                 let mut out = crate::pool::take::<B>(n);
                 // SAFETY: every slot is written exactly once before the Vec is read.
                 unsafe { out.set_len(n) };
-                out.par_chunks_mut(GRAIN / 4)
-                    .zip(sa.par_chunks(GRAIN / 4).zip(sb.par_chunks(GRAIN / 4)))
-                    .for_each(|(o, (x, y))| {
-                        for ((o, &x), &y) in o.iter_mut().zip(x).zip(y) {
-                            *o = f(x, y);
-                        }
-                    });
+                out.par_chunks_mut(GRAIN / 4).zip(sa.par_chunks(GRAIN / 4).zip(sb.par_chunks(GRAIN / 4))).for_each(|(o, (x, y))| {
+                    for ((o, &x), &y) in o.iter_mut().zip(x).zip(y) {
+                        *o = f(x, y);
+                    }
+                });
                 return out;
             }
             let mut out = crate::pool::take::<B>(n);
@@ -62,12 +60,32 @@ macro_rules! float_binary {
                 Mul => w(zip_map(a, la, b, lb, |x, y| x * y)),
                 Div => w(zip_map(a, la, b, lb, |x, y| x / y)),
                 Pow => w(zip_map(a, la, b, lb, |x, y| if y == 2.0 { x * x } else { x.powf(y) })),
-                Maximum => w(zip_map(a, la, b, lb, |x, y| if x.is_nan() || y.is_nan() { <$t>::NAN } else if x > y { x } else { y })),
-                Minimum => w(zip_map(a, la, b, lb, |x, y| if x.is_nan() || y.is_nan() { <$t>::NAN } else if x < y { x } else { y })),
+                Maximum => w(zip_map(a, la, b, lb, |x, y| {
+                    if x.is_nan() || y.is_nan() {
+                        <$t>::NAN
+                    } else if x > y {
+                        x
+                    } else {
+                        y
+                    }
+                })),
+                Minimum => w(zip_map(a, la, b, lb, |x, y| {
+                    if x.is_nan() || y.is_nan() {
+                        <$t>::NAN
+                    } else if x < y {
+                        x
+                    } else {
+                        y
+                    }
+                })),
                 Atan2 => w(zip_map(a, la, b, lb, |x, y| x.atan2(y))),
                 Remainder => w(zip_map(a, la, b, lb, |x, y| {
                     let r = x % y;
-                    if r != 0.0 && ((r < 0.0) != (y < 0.0)) { r + y } else { r }
+                    if r != 0.0 && ((r < 0.0) != (y < 0.0)) {
+                        r + y
+                    } else {
+                        r
+                    }
                 })),
                 Fmod => w(zip_map(a, la, b, lb, |x, y| x % y)),
                 FloorDivide => w(zip_map(a, la, b, lb, |x, y| (x / y).floor())),
@@ -102,7 +120,11 @@ fn int_binary<T: Elem>(op: BinaryOp, a: &[T], la: &Layout, b: &[T], lb: &Layout)
                 if x == 1 {
                     1
                 } else if x == -1 {
-                    if y % 2 == 0 { 1 } else { -1 }
+                    if y % 2 == 0 {
+                        1
+                    } else {
+                        -1
+                    }
                 } else {
                     // PyTorch's integer pow: |x| > 1 (and 0) to a negative power is 0.
                     0

@@ -22,7 +22,7 @@ pub fn to_contiguous(s: &CpuStorage, l: &Layout, dtype: DType) -> CpuStorage {
             if A::DTYPE == B::DTYPE {
                 let g = gather_vec(v, l);
                 // Same type: reinterpret without a second copy.
-                B::wrap(unsafe { std::mem::transmute::<Vec<A>, Vec<B>>(g) })
+                A::wrap(g)
             } else if let Some(r) = l.contiguous_range() {
                 B::wrap(v[r].iter().map(|&x| cast::<A, B>(x)).collect())
             } else {

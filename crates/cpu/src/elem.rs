@@ -16,6 +16,7 @@ pub trait Elem: Copy + Send + Sync + PartialOrd + PartialEq + Default + std::fmt
     /// The storage's Vec, which must hold this type.
     fn into_vec(s: CpuStorage) -> Vec<Self>;
     #[inline]
+    #[allow(clippy::eq_op)] // NaN is the one value not equal to itself
     fn is_nan(self) -> bool {
         self != self
     }
@@ -161,7 +162,14 @@ impl Elem for bool {
 }
 
 /// Floats that kernels compute in natively (f16/bf16 are widened to f32 first).
-pub trait Float: Elem + std::ops::Add<Output = Self> + std::ops::Mul<Output = Self> + std::ops::Sub<Output = Self> + std::ops::Div<Output = Self> + std::ops::Neg<Output = Self> {
+pub trait Float:
+    Elem
+    + std::ops::Add<Output = Self>
+    + std::ops::Mul<Output = Self>
+    + std::ops::Sub<Output = Self>
+    + std::ops::Div<Output = Self>
+    + std::ops::Neg<Output = Self>
+{
     fn f(v: f64) -> Self;
     fn exp(self) -> Self;
     fn ln(self) -> Self;

@@ -47,16 +47,32 @@ fn gemm_typed<T: Elem>(a: &[T], la: &Layout, b: &[T], lb: &Layout, zero: T, one:
     let flops = d.m * d.n * d.k;
     let dst = SendPtr(out.as_mut_ptr());
     let run = |&[oa, ob, oc]: &[usize; 3], par: Parallelism| {
+        // Capture the whole Send wrapper, not its raw-pointer field.
+        #[allow(clippy::redundant_locals)]
         let dst = dst;
         // SAFETY: offsets come from the layouts, which the tensor layer checked against
         // the storage sizes; each batch writes its own disjoint m*n block of `out`.
         unsafe {
             gemm::gemm(
-                d.m, d.n, d.k,
-                dst.0.add(oc), 1, d.n as isize, false,
-                a.as_ptr().add(oa), acs, ars,
-                b.as_ptr().add(ob), bcs, brs,
-                zero, one, false, false, false, par,
+                d.m,
+                d.n,
+                d.k,
+                dst.0.add(oc),
+                1,
+                d.n as isize,
+                false,
+                a.as_ptr().add(oa),
+                acs,
+                ars,
+                b.as_ptr().add(ob),
+                bcs,
+                brs,
+                zero,
+                one,
+                false,
+                false,
+                false,
+                par,
             )
         }
     };

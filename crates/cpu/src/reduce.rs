@@ -64,7 +64,11 @@ fn reduce_typed<T: Elem>(op: ReduceOp, v: &[T], l: &Layout, dims: &[usize]) -> C
             if dims.len() == l.ndim() {
                 if let Some(r) = l.contiguous_range() {
                     let s = sum_slice(&v[r]);
-                    return if float { T::wrap(vec![T::from_f64(s)]) } else { CpuStorage::I64(vec![v[l.offset..l.offset + l.numel()].iter().fold(0i64, |a, x| a.wrapping_add(x.to_i64()))]) };
+                    return if float {
+                        T::wrap(vec![T::from_f64(s)])
+                    } else {
+                        CpuStorage::I64(vec![v[l.offset..l.offset + l.numel()].iter().fold(0i64, |a, x| a.wrapping_add(x.to_i64()))])
+                    };
                 }
             }
             if float {
@@ -148,10 +152,11 @@ pub fn arg_reduce(op: ArgReduceOp, s: &CpuStorage, l: &Layout, dim: usize) -> (C
                     break;
                 }
                 let x = v[b + i * st];
-                let better = x.is_nan() || match op {
-                    ArgReduceOp::Max => x > bv,
-                    ArgReduceOp::Min => x < bv,
-                };
+                let better = x.is_nan()
+                    || match op {
+                        ArgReduceOp::Max => x.partial_cmp(&bv) == Some(std::cmp::Ordering::Greater),
+                        ArgReduceOp::Min => x.partial_cmp(&bv) == Some(std::cmp::Ordering::Less),
+                    };
                 if better {
                     bv = x;
                     bi = i;

@@ -124,8 +124,7 @@ fn advanced(view: &Tensor, adv: &[(usize, Tensor)]) -> Result<(Vec<usize>, Vec<u
         Layout { shape: ds.iter().map(|&d| l.shape[d]).collect(), strides: ds.iter().map(|&d| l.strides[d]).collect(), offset: 0 }
     };
     let mut offs = Vec::new();
-    let shape;
-    if consecutive {
+    let shape = if consecutive {
         let first = dims[0];
         let before = rest(0..first);
         let after = rest(first..l.ndim());
@@ -134,14 +133,14 @@ fn advanced(view: &Tensor, adv: &[(usize, Tensor)]) -> Result<(Vec<usize>, Vec<u
                 for_each_offsets(&after.shape, [&after.strides], [b + a], |[o]| offs.push(o));
             }
         });
-        shape = [before.shape, bshape, after.shape].concat();
+        [before.shape, bshape, after.shape].concat()
     } else {
         let r = rest(0..l.ndim());
         for &a in &adv_off {
             for_each_offsets(&r.shape, [&r.strides], [l.offset + a], |[o]| offs.push(o));
         }
-        shape = [bshape, r.shape].concat();
-    }
+        [bshape, r.shape].concat()
+    };
     Ok((offs, shape))
 }
 
@@ -171,7 +170,14 @@ impl Tensor {
         }
         let (offs, shape) = advanced(&p.view, &p.adv)?;
         let v = value.broadcast_to(&shape).map_err(|_| {
-            Error::shape("index_put_", format!("shape mismatch: value tensor of shape {:?} cannot be broadcast to indexing result of shape {:?}", value.shape(), shape))
+            Error::shape(
+                "index_put_",
+                format!(
+                    "shape mismatch: value tensor of shape {:?} cannot be broadcast to indexing result of shape {:?}",
+                    value.shape(),
+                    shape
+                ),
+            )
         })?;
         let v = v.copy_as(self.dtype());
         let src = v.storage().read();

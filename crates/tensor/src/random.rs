@@ -54,7 +54,10 @@ pub fn uniform(shape: &[usize], low: f64, high: f64, dtype: DType, device: Devic
 /// Normal with mean and std (`normal_`).
 pub fn normal(shape: &[usize], mean: f64, std: f64, dtype: DType, device: Device) -> Result<Tensor> {
     float_only("normal_", dtype)?;
-    make(shape, dtype, device, |g| { let z: f64 = StandardNormal.sample(g); mean + std * z })
+    make(shape, dtype, device, |g| {
+        let z: f64 = StandardNormal.sample(g);
+        mean + std * z
+    })
 }
 
 /// `torch.randint(low, high, size)`.

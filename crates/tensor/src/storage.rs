@@ -126,9 +126,9 @@ impl Storage {
 
     pub fn binary(&self, op: BinaryOp, la: &Layout, rhs: &Storage, lb: &Layout) -> Result<Storage> {
         match (self, rhs) {
-            (Storage::Cpu(a), Storage::Cpu(b)) => ferrotorch_cpu::binary::binary(op, a, la, b, lb)
-                .map(Storage::Cpu)
-                .map_err(|m| Error::arg(op.name(), m)),
+            (Storage::Cpu(a), Storage::Cpu(b)) => {
+                ferrotorch_cpu::binary::binary(op, a, la, b, lb).map(Storage::Cpu).map_err(|m| Error::arg(op.name(), m))
+            }
         }
     }
 

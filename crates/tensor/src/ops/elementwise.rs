@@ -122,7 +122,10 @@ impl Tensor {
     pub fn where_(cond: &Tensor, a: &Tensor, b: &Tensor) -> Result<Tensor> {
         Tensor::same_device("where", &[cond, a, b])?;
         if cond.dtype() != DType::Bool {
-            return Err(Error::dtype("where", format!("where expected condition to be a boolean tensor, but got a tensor with dtype {}", cond.dtype())));
+            return Err(Error::dtype(
+                "where",
+                format!("where expected condition to be a boolean tensor, but got a tensor with dtype {}", cond.dtype()),
+            ));
         }
         let ct = result_type(&[a.operand(), b.operand()]);
         let shape = broadcast_shapes("where", &broadcast_shapes("where", cond.shape(), a.shape())?, b.shape())?;
@@ -153,11 +156,17 @@ impl Tensor {
     /// PyTorch refuses in-place results whose dtype or shape cannot be stored in `self`.
     pub fn assign_result(&self, op: &'static str, r: &Tensor) -> Result<()> {
         if r.shape() != self.shape() {
-            return Err(Error::shape(op, format!("output with shape {:?} doesn't match the broadcast shape {:?}", self.shape(), r.shape())));
+            return Err(Error::shape(
+                op,
+                format!("output with shape {:?} doesn't match the broadcast shape {:?}", self.shape(), r.shape()),
+            ));
         }
         let (rd, sd) = (r.dtype(), self.dtype());
         if rd != sd && (rd.category() > sd.category()) {
-            return Err(Error::dtype(op, format!("result type {} can't be cast to the desired output type {}", type_title(rd), type_title(sd))));
+            return Err(Error::dtype(
+                op,
+                format!("result type {} can't be cast to the desired output type {}", type_title(rd), type_title(sd)),
+            ));
         }
         self.copy_(r)
     }

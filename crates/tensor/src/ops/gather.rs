@@ -49,7 +49,10 @@ fn gather_offsets(op: &'static str, src: &Layout, dim: usize, index: &Tensor, al
 impl Tensor {
     fn check_gather_shapes(&self, op: &'static str, dim: usize, index: &Tensor) -> Result<()> {
         if index.ndim() != self.ndim() && !(self.ndim() == 0 && index.ndim() <= 1) {
-            return Err(Error::shape(op, format!("Index tensor must have the same number of dimensions as input tensor ({} vs {})", index.ndim(), self.ndim())));
+            return Err(Error::shape(
+                op,
+                format!("Index tensor must have the same number of dimensions as input tensor ({} vs {})", index.ndim(), self.ndim()),
+            ));
         }
         for d in 0..self.ndim() {
             if d != dim && index.shape()[d] > self.shape()[d] {
@@ -79,18 +82,28 @@ impl Tensor {
         self.check_gather_shapes(op, d, index)?;
         for k in 0..index.ndim().min(src.ndim()) {
             if index.shape()[k] > src.shape()[k] {
-                return Err(Error::shape(op, format!("Expected index {:?} to be no larger than src {:?} in every dimension", index.shape(), src.shape())));
+                return Err(Error::shape(
+                    op,
+                    format!("Expected index {:?} to be no larger than src {:?} in every dimension", index.shape(), src.shape()),
+                ));
             }
         }
         if index.ndim() != src.ndim() {
-            return Err(Error::shape(op, format!("Index tensor must have the same number of dimensions as src tensor ({} vs {})", index.ndim(), src.ndim())));
+            return Err(Error::shape(
+                op,
+                format!("Index tensor must have the same number of dimensions as src tensor ({} vs {})", index.ndim(), src.ndim()),
+            ));
         }
         let out = self.deep_clone();
         let offs = gather_offsets(op, out.layout(), d, index, false)?;
         let sl = Layout { shape: index.shape().to_vec(), strides: src.strides().to_vec(), offset: src.storage_offset() };
         let src_offs: Vec<usize> = sl.offsets().collect();
         let vals = src.storage().read().take(&src_offs);
-        let vals = if src.dtype() != self.dtype() { Tensor::from_storage(vals, &[src_offs.len()]).copy_as(self.dtype()) } else { Tensor::from_storage(vals, &[src_offs.len()]) };
+        let vals = if src.dtype() != self.dtype() {
+            Tensor::from_storage(vals, &[src_offs.len()]).copy_as(self.dtype())
+        } else {
+            Tensor::from_storage(vals, &[src_offs.len()])
+        };
         out.storage().write().put(&offs, &vals.storage().read(), accumulate);
         Ok(out)
     }
@@ -155,10 +168,16 @@ impl Tensor {
     /// keeps `self`'s shape and rejects a larger mask when it copies the result back).
     pub fn masked_fill(&self, mask: &Tensor, value: &Tensor) -> Result<Tensor> {
         if mask.dtype() != DType::Bool {
-            return Err(Error::dtype("masked_fill", format!("masked_fill_ only supports boolean masks, but got mask with dtype {}", mask.dtype())));
+            return Err(Error::dtype(
+                "masked_fill",
+                format!("masked_fill_ only supports boolean masks, but got mask with dtype {}", mask.dtype()),
+            ));
         }
         if value.ndim() != 0 {
-            return Err(Error::arg("masked_fill", format!("masked_fill_ only supports a 0-dimensional value tensor, but got tensor with {} dimension(s).", value.ndim())));
+            return Err(Error::arg(
+                "masked_fill",
+                format!("masked_fill_ only supports a 0-dimensional value tensor, but got tensor with {} dimension(s).", value.ndim()),
+            ));
         }
         broadcast_shapes("masked_fill", self.shape(), mask.shape())?;
         Tensor::where_(mask, &value.to_dtype(self.dtype()), self)?.to_dtype_same(self.dtype())
@@ -179,7 +198,13 @@ impl Tensor {
             return Err(Error::shape("embedding", format!("'weight' must be 2-D, got {}-D", weight.ndim())));
         }
         if input.dtype().is_float() || input.dtype() == DType::Bool {
-            return Err(Error::dtype("embedding", format!("Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, Int; but got {} instead", input.dtype())));
+            return Err(Error::dtype(
+                "embedding",
+                format!(
+                    "Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, Int; but got {} instead",
+                    input.dtype()
+                ),
+            ));
         }
         let flat = input.reshape(&[-1])?;
         let rows = weight.index_select(0, &flat)?;

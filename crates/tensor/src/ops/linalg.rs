@@ -26,7 +26,14 @@ impl Tensor {
         let (m, k) = (self.shape()[na - 2], self.shape()[na - 1]);
         let (k2, n) = (o.shape()[nb - 2], o.shape()[nb - 1]);
         if k != k2 {
-            return Err(Error::shape(op, format!("mat1 and mat2 shapes cannot be multiplied ({} and {})", shape_str(&self.shape()[na - 2..]), shape_str(&o.shape()[nb - 2..]))));
+            return Err(Error::shape(
+                op,
+                format!(
+                    "mat1 and mat2 shapes cannot be multiplied ({} and {})",
+                    shape_str(&self.shape()[na - 2..]),
+                    shape_str(&o.shape()[nb - 2..])
+                ),
+            ));
         }
         let batch = broadcast_shapes(op, &self.shape()[..na - 2], &o.shape()[..nb - 2])?;
         let mut sa = batch.clone();
@@ -53,7 +60,14 @@ impl Tensor {
         let a = if na == 1 { self.unsqueeze(0)? } else { self.clone() };
         let b = if nb == 1 { o.unsqueeze(1)? } else { o.clone() };
         if a.shape()[a.ndim() - 1] != b.shape()[b.ndim() - 2] {
-            return Err(Error::shape("matmul", format!("mat1 and mat2 shapes cannot be multiplied ({} and {})", shape_str(&a.shape()[a.ndim() - 2..]), shape_str(&b.shape()[b.ndim() - 2..]))));
+            return Err(Error::shape(
+                "matmul",
+                format!(
+                    "mat1 and mat2 shapes cannot be multiplied ({} and {})",
+                    shape_str(&a.shape()[a.ndim() - 2..]),
+                    shape_str(&b.shape()[b.ndim() - 2..])
+                ),
+            ));
         }
         let r = a.batched_matmul(&b, "matmul")?;
         let r = if na == 1 { r.squeeze(Some(&[-2]))? } else { r };
@@ -73,10 +87,22 @@ impl Tensor {
 
     pub fn bmm(&self, o: &Tensor) -> Result<Tensor> {
         if self.ndim() != 3 || o.ndim() != 3 {
-            return Err(Error::shape("bmm", format!("batch1 must be a 3D tensor and batch2 must be a 3D tensor, got {}D and {}D", self.ndim(), o.ndim())));
+            return Err(Error::shape(
+                "bmm",
+                format!("batch1 must be a 3D tensor and batch2 must be a 3D tensor, got {}D and {}D", self.ndim(), o.ndim()),
+            ));
         }
         if self.shape()[0] != o.shape()[0] || self.shape()[2] != o.shape()[1] {
-            return Err(Error::shape("bmm", format!("Expected size for first two dimensions of batch2 tensor to be: [{}, {}] but got: [{}, {}].", self.shape()[0], self.shape()[2], o.shape()[0], o.shape()[1])));
+            return Err(Error::shape(
+                "bmm",
+                format!(
+                    "Expected size for first two dimensions of batch2 tensor to be: [{}, {}] but got: [{}, {}].",
+                    self.shape()[0],
+                    self.shape()[2],
+                    o.shape()[0],
+                    o.shape()[1]
+                ),
+            ));
         }
         self.batched_matmul(o, "bmm")
     }
@@ -121,7 +147,10 @@ impl Tensor {
             return Err(Error::arg("einsum", "einsum(): must provide at least one operand"));
         }
         if terms.len() != ops.len() {
-            return Err(Error::arg("einsum", format!("more operands were provided than specified in the equation ({} vs {})", ops.len(), terms.len())));
+            return Err(Error::arg(
+                "einsum",
+                format!("more operands were provided than specified in the equation ({} vs {})", ops.len(), terms.len()),
+            ));
         }
         // Letters are their own labels; the dims under `...` get labels ELL + k, right-aligned
         // across operands so that they broadcast like ordinary batch dims.
@@ -144,7 +173,10 @@ impl Tensor {
                     continue;
                 }
                 if !cs[i].is_ascii_alphabetic() {
-                    return Err(Error::arg("einsum", format!("invalid subscript given at index {i} in the equation string, subscripts must be in [a-zA-Z]")));
+                    return Err(Error::arg(
+                        "einsum",
+                        format!("invalid subscript given at index {i} in the equation string, subscripts must be in [a-zA-Z]"),
+                    ));
                 }
                 labels.push(cs[i] as u32);
                 i += 1;
@@ -160,7 +192,15 @@ impl Tensor {
                 None => labels.len() == t.ndim(),
             };
             if !ok {
-                return Err(Error::shape("einsum", format!("the number of subscripts in the equation ({}) does not match the number of dimensions ({}) for operand {k}{}", labels.len(), t.ndim(), if ell.is_some() { "" } else { " and no ellipsis was given" })));
+                return Err(Error::shape(
+                    "einsum",
+                    format!(
+                        "the number of subscripts in the equation ({}) does not match the number of dimensions ({}) for operand {k}{}",
+                        labels.len(),
+                        t.ndim(),
+                        if ell.is_some() { "" } else { " and no ellipsis was given" }
+                    ),
+                ));
             }
             if ell.is_some() {
                 n_ell = n_ell.max(t.ndim() - labels.len());
@@ -187,10 +227,19 @@ impl Tensor {
                 }
                 for (i, c) in labels.iter().enumerate() {
                     if labels[..i].contains(c) {
-                        return Err(Error::arg("einsum", format!("output subscript {} appears more than once in the output", char::from_u32(*c).unwrap_or('?'))));
+                        return Err(Error::arg(
+                            "einsum",
+                            format!("output subscript {} appears more than once in the output", char::from_u32(*c).unwrap_or('?')),
+                        ));
                     }
                     if !opl.iter().any(|l| l.contains(c)) {
-                        return Err(Error::arg("einsum", format!("output subscript {} does not appear in the equation for any input operand", char::from_u32(*c).unwrap_or('?'))));
+                        return Err(Error::arg(
+                            "einsum",
+                            format!(
+                                "output subscript {} does not appear in the equation for any input operand",
+                                char::from_u32(*c).unwrap_or('?')
+                            ),
+                        ));
                     }
                 }
                 o
@@ -209,7 +258,10 @@ impl Tensor {
                 let e = sizes.entry(c).or_insert(n);
                 if *e != n && *e != 1 && n != 1 {
                     let name = if c >= ELL { "...".to_string() } else { char::from_u32(c).unwrap_or('?').to_string() };
-                    return Err(Error::shape("einsum", format!("operands do not broadcast with remapped shapes (subscript {name}: {} vs {n})", *e)));
+                    return Err(Error::shape(
+                        "einsum",
+                        format!("operands do not broadcast with remapped shapes (subscript {name}: {} vs {n})", *e),
+                    ));
                 }
                 if *e == 1 {
                     *e = n;
@@ -278,7 +330,15 @@ fn einsum_diagonal(labels: Vec<u32>, t: &Tensor) -> Result<(Vec<u32>, Tensor)> {
         match out.iter().position(|x| *x == c) {
             Some(j) => {
                 if shape[j] != l.shape[i] {
-                    return Err(Error::shape("einsum", format!("subscript {} is repeated for operand but the sizes don't match, {} != {}", char::from_u32(c).unwrap_or('?'), shape[j], l.shape[i])));
+                    return Err(Error::shape(
+                        "einsum",
+                        format!(
+                            "subscript {} is repeated for operand but the sizes don't match, {} != {}",
+                            char::from_u32(c).unwrap_or('?'),
+                            shape[j],
+                            l.shape[i]
+                        ),
+                    ));
                 }
                 strides[j] += l.strides[i];
             }

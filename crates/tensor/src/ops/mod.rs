@@ -1,12 +1,12 @@
 //! Ops by family. Each file holds an op family's shape rules and forward; primitives
 //! call the backend through `Storage`, composites are written from primitives.
 pub mod elementwise;
+pub mod gather;
 pub mod linalg;
 pub mod nn;
 pub mod reduce;
 pub mod shape;
 pub mod sort;
-pub mod gather;
 
 use ferrotorch_core::{normalize_dim, Error, Result};
 
@@ -42,7 +42,7 @@ pub fn infer_shape(op: &'static str, shape: &[i64], numel: usize) -> Result<Vec<
     let mut out: Vec<usize> = shape.iter().map(|&s| s.max(0) as usize).collect();
     match infer {
         Some(i) => {
-            if known == 0 || numel % known != 0 {
+            if known == 0 || !numel.is_multiple_of(known) {
                 return Err(Error::shape(op, format!("shape '{shape:?}' is invalid for input of size {numel}")));
             }
             out[i] = numel / known;

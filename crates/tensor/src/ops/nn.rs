@@ -32,7 +32,10 @@ impl Tensor {
     /// PyTorch's softmax kernels take floats only (pass `dtype` to convert first).
     fn float_only(&self, op: &'static str) -> Result<Tensor> {
         if !self.dtype().is_float() {
-            return Err(Error::dtype(op, format!("\"{op}_lastdim_kernel_impl\" not implemented for '{}'", super::elementwise::type_title(self.dtype()))));
+            return Err(Error::dtype(
+                op,
+                format!("\"{op}_lastdim_kernel_impl\" not implemented for '{}'", super::elementwise::type_title(self.dtype())),
+            ));
         }
         Ok(self.clone())
     }

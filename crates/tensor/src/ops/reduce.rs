@@ -8,8 +8,7 @@ impl Tensor {
     /// The dims a reduction covers: all for `None` or an empty list (PyTorch's rule).
     pub fn reduce_dims(&self, op: &'static str, dims: Option<&[i64]>) -> Result<Vec<usize>> {
         match dims {
-            None => Ok((0..self.ndim()).collect()),
-            Some(d) if d.is_empty() => Ok((0..self.ndim()).collect()),
+            None | Some([]) => Ok((0..self.ndim()).collect()),
             Some(d) => {
                 let r = norm_dims(op, d, self.ndim())?;
                 Ok(if self.ndim() == 0 { vec![] } else { r })
@@ -64,7 +63,13 @@ impl Tensor {
     /// `mean`: floating point only, as in PyTorch.
     pub fn mean(&self, dims: Option<&[i64]>, keepdim: bool) -> Result<Tensor> {
         if !self.dtype().is_float() {
-            return Err(Error::dtype("mean", format!("mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: {}", super::elementwise::type_title(self.dtype()))));
+            return Err(Error::dtype(
+                "mean",
+                format!(
+                    "mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: {}",
+                    super::elementwise::type_title(self.dtype())
+                ),
+            ));
         }
         let ds = self.reduce_dims("mean", dims)?;
         let n: usize = ds.iter().map(|&d| self.shape()[d]).product();
@@ -98,7 +103,10 @@ impl Tensor {
             Some(d) => Ok(self.arg_reduce(op, d, keepdim)?.1),
             None => {
                 if self.numel() == 0 {
-                    return Err(Error::arg(if op == ArgReduceOp::Max { "argmax" } else { "argmin" }, "Expected reduction dim to be specified for input.numel() == 0."));
+                    return Err(Error::arg(
+                        if op == ArgReduceOp::Max { "argmax" } else { "argmin" },
+                        "Expected reduction dim to be specified for input.numel() == 0.",
+                    ));
                 }
                 let (_, i) = self.reshape(&[-1])?.arg_reduce(op, 0, false)?;
                 if keepdim {
@@ -162,7 +170,10 @@ impl Tensor {
     /// `norm(p, dims, keepdim)` (vector norms; p = "fro" is 2).
     pub fn norm(&self, p: f64, dims: Option<&[i64]>, keepdim: bool) -> Result<Tensor> {
         if !self.dtype().is_float() {
-            return Err(Error::dtype("norm", format!("linalg.vector_norm: Expected a floating point or complex tensor as input. Got {}", self.dtype())));
+            return Err(Error::dtype(
+                "norm",
+                format!("linalg.vector_norm: Expected a floating point or complex tensor as input. Got {}", self.dtype()),
+            ));
         }
         let a = self.unary(UnaryOp::Abs)?;
         if p == f64::INFINITY {

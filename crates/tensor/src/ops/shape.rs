@@ -30,7 +30,10 @@ impl Tensor {
 
     pub fn permute(&self, dims: &[i64]) -> Result<Tensor> {
         if dims.len() != self.ndim() {
-            return Err(Error::shape("permute", format!("number of dims don't match in permute (input has {} dims, got {})", self.ndim(), dims.len())));
+            return Err(Error::shape(
+                "permute",
+                format!("number of dims don't match in permute (input has {} dims, got {})", self.ndim(), dims.len()),
+            ));
         }
         let d = norm_dims("permute", dims, self.ndim())?;
         Ok(self.view_with(self.layout().permute(&d)))
@@ -62,13 +65,23 @@ impl Tensor {
     pub fn expand(&self, sizes: &[i64]) -> Result<Tensor> {
         let lead = sizes.len() as i64 - self.ndim() as i64;
         if lead < 0 {
-            return Err(Error::shape("expand", format!("the number of sizes provided ({}) must be greater or equal to the number of dimensions in the tensor ({})", sizes.len(), self.ndim())));
+            return Err(Error::shape(
+                "expand",
+                format!(
+                    "the number of sizes provided ({}) must be greater or equal to the number of dimensions in the tensor ({})",
+                    sizes.len(),
+                    self.ndim()
+                ),
+            ));
         }
         let mut shape = Vec::with_capacity(sizes.len());
         for (i, &s) in sizes.iter().enumerate() {
             if s == -1 {
                 if (i as i64) < lead {
-                    return Err(Error::shape("expand", "The expanded size of the tensor (-1) isn't allowed in a leading, non-existing dimension"));
+                    return Err(Error::shape(
+                        "expand",
+                        "The expanded size of the tensor (-1) isn't allowed in a leading, non-existing dimension",
+                    ));
                 }
                 shape.push(self.shape()[i - lead as usize]);
             } else if s < 0 {
@@ -204,7 +217,10 @@ impl Tensor {
         shape[d] = 0;
         for (i, t) in parts.iter().enumerate() {
             if t.ndim() != first.ndim() {
-                return Err(Error::shape("cat", format!("Tensors must have same number of dimensions: got {} and {}", first.ndim(), t.ndim())));
+                return Err(Error::shape(
+                    "cat",
+                    format!("Tensors must have same number of dimensions: got {} and {}", first.ndim(), t.ndim()),
+                ));
             }
             for k in 0..t.ndim() {
                 if k != d && t.shape()[k] != first.shape()[k] {
@@ -232,7 +248,14 @@ impl Tensor {
         }
         for (i, t) in ts.iter().enumerate() {
             if t.shape() != ts[0].shape() {
-                return Err(Error::shape("stack", format!("stack expects each tensor to be equal size, but got {:?} at entry 0 and {:?} at entry {i}", ts[0].shape(), t.shape())));
+                return Err(Error::shape(
+                    "stack",
+                    format!(
+                        "stack expects each tensor to be equal size, but got {:?} at entry 0 and {:?} at entry {i}",
+                        ts[0].shape(),
+                        t.shape()
+                    ),
+                ));
             }
         }
         let d = normalize_dim("stack", dim, ts[0].ndim() + 1)? as i64;
@@ -406,8 +429,11 @@ impl Tensor {
     /// Constant padding (`F.pad`): `pad` lists (left, right) pairs from the last dim
     /// backwards; negative amounts crop.
     pub fn pad_constant(&self, pad: &[i64], value: f64) -> Result<Tensor> {
-        if pad.len() % 2 != 0 || pad.len() / 2 > self.ndim() {
-            return Err(Error::arg("pad", format!("Padding length must be divisible by 2 and at most twice the number of dims ({}), got {}", self.ndim(), pad.len())));
+        if !pad.len().is_multiple_of(2) || pad.len() / 2 > self.ndim() {
+            return Err(Error::arg(
+                "pad",
+                format!("Padding length must be divisible by 2 and at most twice the number of dims ({}), got {}", self.ndim(), pad.len()),
+            ));
         }
         let nd = self.ndim();
         let mut shape = self.shape().to_vec();
@@ -429,8 +455,8 @@ impl Tensor {
         }
         let out = Tensor::full(&shape, value, self.dtype(), self.device())?;
         let mut dl = out.layout().clone();
-        for d in 0..nd {
-            dl = dl.slice(d, dst_off[d], dst_off[d] + src.shape()[d], 1);
+        for (d, &off) in dst_off.iter().enumerate() {
+            dl = dl.slice(d, off, off + src.shape()[d], 1);
         }
         if src.numel() > 0 {
             let s = src.storage().read();
