@@ -24,6 +24,12 @@ export declare function argReduce(h: H, isMax: boolean, dim: number, keepdim: bo
 /** Writes an out-of-place result into `dst` (the in-place `op_` forms). */
 export declare function assign(dst: H, src: H, opName: string): void
 
+/** `autograd.grad`: the gradients of `inputs` (null where unused). */
+export declare function autogradGrad(roots: Array<H>, grads: Array<H>, inputs: Array<H>, retainGraph: boolean, createGraph: boolean, dispatcher: unknown): Array<H | undefined | null>
+
+/** `backward` of several roots with their gradients (accumulates into `.grad`). */
+export declare function backward(roots: Array<H>, grads: Array<H>, retainGraph: boolean, createGraph: boolean, dispatcher: unknown): void
+
 export declare function binary(a: H, b: H, code: number): H
 
 export declare function binaryScalar(a: H, v: number, kind: number, code: number, reverse: boolean): H
@@ -63,6 +69,10 @@ export declare function dataI64(h: H): BigInt64Array
 export declare function dataU16(h: H): Uint16Array
 
 export declare function dataU8(h: H): Uint8Array
+
+export declare function detach(h: H): H
+
+export declare function detachInplace(h: H): void
 
 export declare function device(h: H): string
 
@@ -105,6 +115,10 @@ export declare function full(shape: Array<number>, value: number, dtype: number,
 
 export declare function gather(h: H, dim: number, index: H): H
 
+export declare function getGrad(h: H): H | null
+
+export declare function gradFnName(h: H): string | null
+
 export declare function index(h: H, kinds: Array<number>, nums: Array<number>, hs: Array<H>): H
 
 export declare function indexPut(h: H, kinds: Array<number>, nums: Array<number>, hs: Array<H>, value: H, accumulate: boolean): void
@@ -112,6 +126,10 @@ export declare function indexPut(h: H, kinds: Array<number>, nums: Array<number>
 export declare function indexSelect(h: H, dim: number, index: H): H
 
 export declare function isContiguous(h: H): boolean
+
+export declare function isGradEnabled(): boolean
+
+export declare function isLeaf(h: H): boolean
 
 export declare function item(h: H): number
 
@@ -154,7 +172,15 @@ export declare function random(kind: number, shape: Array<number>, dtype: number
 
 export declare function randperm(n: number, dtype: number, device: string): H
 
+/**
+ * Gives `out` (computed by a custom function's forward without grad) a node whose
+ * backward is JS function `id`; returns the new handle.
+ */
+export declare function recordCustom(out: H, inputs: Array<H>, id: number, name: string): H
+
 export declare function reduce(h: H, code: number, dims: Array<number> | undefined | null, keepdim: boolean): H
+
+export declare function registerHook(h: H, id: number): void
 
 /**
  * Frees a handle (the GC's finalizer and `dispose()` both land here; the second of
@@ -164,7 +190,11 @@ export declare function release(h: H): void
 
 export declare function repeat(h: H, sizes: Array<number>): H
 
+export declare function requiresGrad(h: H): boolean
+
 export declare function reshape(h: H, shape: Array<number>): H
+
+export declare function retainGrad(h: H): void
 
 export declare function roll(h: H, shifts: Array<number>, dims: Array<number>): H
 
@@ -177,6 +207,14 @@ export declare function scan(h: H, isSum: boolean, dim: number): H
 export declare function scatter(h: H, dim: number, index: H, src: H, accumulate: boolean): H
 
 export declare function select(h: H, dim: number, index: number): H
+
+export declare function setAnomalyEnabled(on: boolean): boolean
+
+export declare function setGrad(h: H, g?: H | undefined | null): void
+
+export declare function setGradEnabled(on: boolean): boolean
+
+export declare function setRequiresGrad(h: H, on: boolean): void
 
 export declare function shape(h: H): Array<number>
 

@@ -229,21 +229,36 @@ function assertTensor(t: ExecutionContext, got: unknown, exp: TensorJSON, tol: T
 // ---- gradients (autograd issue) --------------------------------------------------------------
 
 /**
- * Gradient check: the one place the autograd work hooks in. It should build the inputs with
- * `requires_grad`, compute `L = Σ_k sum(outputs[k] * upstream[k])` over non-null upstream entries,
- * call `L.backward()`, and compare each `input.grad` with `c.grads[name]` using `assertTensor`.
- * Until autograd lands it checks nothing.
+ * Gradient check: with the inputs marked `requires_grad`, `L = Σ_k sum(outputs[k] * upstream[k])`
+ * over non-null upstream entries; `L.backward()`; each `input.grad` must match `c.grads[name]`
+ * (a missing gradient counts as zeros, as the fixtures record unused gradients).
  */
-const CHECK_GRADS = false
-function checkGrads(_t: ExecutionContext, _c: OpCase, _env: Map<string, Tensor>, _outputs: Tensor[]): void {
-  if (!CHECK_GRADS) return
+function checkGrads(t: ExecutionContext, c: OpCase, env: Map<string, Tensor>, outputs: Tensor[]): void {
+  if (!c.grads || !c.upstream) return
+  let loss: Tensor | undefined
+  c.upstream.forEach((u, k) => {
+    if (!u) return
+    const term = outputs[k].mul(makeTensor(u)).sum()
+    loss = loss ? loss.add(term) : term
+  })
+  if (!loss) return
+  loss.backward()
+  for (const [name, exp] of Object.entries(c.grads)) {
+    const x = env.get(name)!
+    const g = x.grad ?? ft.zerosLike(x)
+    assertTensor(t, g, exp, c.tol, `grad of ${name}`)
+  }
 }
 
 // ---- runners -----------------------------------------------------------------------------------
 
 function runOpCase(t: ExecutionContext, c: OpCase, fn: OpFn): void {
   const env = new Map<string, Tensor>()
-  for (const inp of c.inputs) env.set(inp.name!, makeTensor(inp))
+  for (const inp of c.inputs) {
+    const x = makeTensor(inp)
+    if (inp.requires_grad && c.grads) x.requiresGrad_(true)
+    env.set(inp.name!, x)
+  }
   const args = resolve(c.args, env) as any[]
   const kwargs = resolve(c.kwargs ?? {}, env) as Record<string, any>
   if (c.expect_error) {

@@ -18,8 +18,10 @@ function dev(o: FactoryOptions | undefined): string {
   return o?.device ?? 'cpu'
 }
 
-function noGradYet(o: FactoryOptions | undefined): void {
-  if (o?.requiresGrad) throw new Error('requiresGrad: autograd is not available yet in this build of ferrotorch')
+/** Applies the `requiresGrad` factory option. */
+function withGrad(t: Tensor, o: FactoryOptions | undefined): Tensor {
+  if (o?.requiresGrad) t.requiresGrad_(true)
+  return t
 }
 
 /** Flattens nested arrays, checking that they are rectangular. */
@@ -42,7 +44,6 @@ function flatten(data: any, shape: number[], out: any[], depth: number): void {
 
 /** `ft.tensor(data, {dtype, device, shape})`: copies `data` (numbers, booleans, nested arrays, typed arrays). */
 export function tensor(data: any, opts?: TensorOptions): Tensor {
-  noGradYet(opts)
   const device = dev(opts)
   if (ArrayBuffer.isView(data)) {
     const len = (data as any).length
@@ -55,9 +56,9 @@ export function tensor(data: any, opts?: TensorOptions): Tensor {
     else if (data instanceof Uint8Array) h = N.fromU8(data, shape, dtypeCode(opts?.dtype ?? 'uint8'), device)
     else if (data instanceof Uint16Array && (opts?.dtype === 'float16' || opts?.dtype === 'bfloat16')) h = N.fromU16(data, shape, dtypeCode(opts.dtype), device)
     else h = N.fromF64(Float64Array.from(data as any, Number), shape, dtypeCode(opts?.dtype ?? 'float32'), device)
-    return wrap(h)
+    return withGrad(wrap(h), opts)
   }
-  if (data instanceof Tensor) return opts?.dtype ? data.to(opts.dtype).clone() : data.clone()
+  if (data instanceof Tensor) return withGrad(opts?.dtype ? data.detach().to(opts.dtype).clone() : data.detach().clone(), opts)
   const shape: number[] = []
   const flat: any[] = []
   flatten(data, shape, flat, 0)
@@ -72,15 +73,14 @@ export function tensor(data: any, opts?: TensorOptions): Tensor {
     shape.splice(0, shape.length, ...opts.shape)
   }
   if (flat.some((x) => typeof x === 'bigint')) {
-    return wrap(N.fromI64(BigInt64Array.from(flat, (x) => BigInt(x)), shape, dtypeCode(dtype), device))
+    return withGrad(wrap(N.fromI64(BigInt64Array.from(flat, (x) => BigInt(x)), shape, dtypeCode(dtype), device)), opts)
   }
-  return wrap(N.fromF64(Float64Array.from(flat, Number), shape, dtypeCode(dtype), device))
+  return withGrad(wrap(N.fromF64(Float64Array.from(flat, Number), shape, dtypeCode(dtype), device)), opts)
 }
 
 function factory(name: string, value: number, args: any[]): Tensor {
   const { shape, opts } = shapeArgs(args, name)
-  noGradYet(opts)
-  return wrap(N.full(shape, value, dtypeCode(opts.dtype ?? 'float32'), dev(opts)))
+  return withGrad(wrap(N.full(shape, value, dtypeCode(opts.dtype ?? 'float32'), dev(opts))), opts)
 }
 
 /** `ft.zeros(2, 3)` or `ft.zeros([2, 3], {dtype})`. */
@@ -91,9 +91,8 @@ export function empty(...args: any[]): Tensor { return factory('empty', 0, args)
 
 /** `ft.full(size, fillValue, {dtype})`; the dtype follows the fill value as in PyTorch. */
 export function full(size: number[], fillValue: number | boolean, opts?: FactoryOptions): Tensor {
-  noGradYet(opts)
   const dtype = opts?.dtype ?? (typeof fillValue === 'boolean' ? 'bool' : Number.isInteger(fillValue) ? 'int64' : 'float32')
-  return wrap(N.full(size, Number(fillValue), dtypeCode(dtype), dev(opts)))
+  return withGrad(wrap(N.full(size, Number(fillValue), dtypeCode(dtype), dev(opts))), opts)
 }
 
 function likeOpts(t: Tensor, opts?: FactoryOptions): FactoryOptions {
@@ -115,16 +114,14 @@ export function randintLike(t: Tensor, low: number, high?: number, opts?: Factor
 export function arange(...args: any[]): Tensor {
   let opts: FactoryOptions | undefined
   if (args.length && isOptions(args[args.length - 1])) opts = args.pop()
-  noGradYet(opts)
   let [start, end, step] = args.length === 1 ? [0, args[0], 1] : [args[0], args[1], args[2] ?? 1]
   for (const v of [start, end, step]) if (typeof v !== 'number') throw new TypeError('arange(): start, end and step must be numbers')
   const dtype = opts?.dtype ?? ([start, end, step].every(Number.isInteger) ? 'int64' : 'float32')
-  return wrap(N.arange(start, end, step, dtypeCode(dtype), dev(opts)))
+  return withGrad(wrap(N.arange(start, end, step, dtypeCode(dtype), dev(opts))), opts)
 }
 
 export function linspace(start: number, end: number, steps: number, opts?: FactoryOptions): Tensor {
-  noGradYet(opts)
-  return wrap(N.linspace(start, end, steps, dtypeCode(opts?.dtype ?? 'float32'), dev(opts)))
+  return withGrad(wrap(N.linspace(start, end, steps, dtypeCode(opts?.dtype ?? 'float32'), dev(opts))), opts)
 }
 
 export function eye(n: number, m?: number | FactoryOptions, opts?: FactoryOptions): Tensor {
@@ -132,22 +129,19 @@ export function eye(n: number, m?: number | FactoryOptions, opts?: FactoryOption
     opts = m
     m = undefined
   }
-  noGradYet(opts)
-  return wrap(N.eye(n, m ?? n, dtypeCode(opts?.dtype ?? 'float32'), dev(opts)))
+  return withGrad(wrap(N.eye(n, m ?? n, dtypeCode(opts?.dtype ?? 'float32'), dev(opts))), opts)
 }
 
 /** `ft.rand(2, 3)`: uniform on [0, 1). */
 export function rand(...args: any[]): Tensor {
   const { shape, opts } = shapeArgs(args, 'rand')
-  noGradYet(opts)
-  return wrap(N.random(0, shape, dtypeCode(opts.dtype ?? 'float32'), dev(opts)))
+  return withGrad(wrap(N.random(0, shape, dtypeCode(opts.dtype ?? 'float32'), dev(opts))), opts)
 }
 
 /** `ft.randn(2, 3)`: standard normal. */
 export function randn(...args: any[]): Tensor {
   const { shape, opts } = shapeArgs(args, 'randn')
-  noGradYet(opts)
-  return wrap(N.random(1, shape, dtypeCode(opts.dtype ?? 'float32'), dev(opts)))
+  return withGrad(wrap(N.random(1, shape, dtypeCode(opts.dtype ?? 'float32'), dev(opts))), opts)
 }
 
 /** `ft.randint(low?, high, size)`. */
@@ -173,5 +167,5 @@ export function manualSeed(seed: number): void {
 
 /** `torch.scalar_tensor(v)`. */
 export function scalarTensor(v: number, opts?: FactoryOptions): Tensor {
-  return wrap(N.full([], v, dtypeCode(opts?.dtype ?? 'float32'), dev(opts)))
+  return withGrad(wrap(N.full([], v, dtypeCode(opts?.dtype ?? 'float32'), dev(opts))), opts)
 }

@@ -1,6 +1,8 @@
 // ferrotorch: PyTorch for Node.js and TypeScript. `import * as ft from 'ferrotorch'`.
 import { N } from './native'
 import * as functional from './nn/functional'
+import * as AG from './autograd'
+import { gradcheck } from './gradcheck'
 
 export { Tensor } from './tensor'
 export type { TensorOrScalar, Scalar, ValuesIndices } from './tensor'
@@ -8,6 +10,18 @@ export * from './dtype'
 export * from './creation'
 export * from './functional'
 export type { IndexSpec, IndexItem } from './indexing'
+
+export { noGrad, enableGrad, inferenceMode, setGradEnabled, isGradEnabled } from './autograd'
+
+/** `torch.autograd`. */
+export const autograd = {
+  grad: AG.grad,
+  backward: AG.backward,
+  Function: AG.Function,
+  FunctionCtx: AG.FunctionCtx,
+  gradcheck,
+  detectAnomaly: AG.detectAnomaly,
+}
 
 /** `torch.nn`, for now its functional part (modules arrive with the nn issue). */
 export const nn = { functional }

@@ -6,6 +6,7 @@ import { dimsArg, intArg, isOptions, parse, scalarKind, shapeArgs } from './args
 import { B, R, U, SIMPLE_BINARY, SIMPLE_UNARY } from './opcodes'
 import { formatTensor } from './format'
 import { parseIndex, IndexSpec } from './indexing'
+import * as AG from './autograd'
 
 const disposeSym: symbol = (Symbol as any).dispose ?? Symbol.for('Symbol.dispose')
 
@@ -191,6 +192,9 @@ export class Tensor {
     const values = d === 'int64' ? (this.toTypedArray() as BigInt64Array) : N.dataAsF64(this._handle)
     const extras: string[] = []
     if (this.device !== 'cpu') extras.push(`device='${this.device}'`)
+    const fn = N.gradFnName(this._handle)
+    if (fn) extras.push(`grad_fn=<${fn}>`)
+    else if (N.requiresGrad(this._handle)) extras.push('requires_grad=True')
     return formatTensor(values, this.shape, d, extras)
   }
 
@@ -236,8 +240,65 @@ export class Tensor {
 
   contiguous(): Tensor { return wrap(N.contiguous(this._handle)) }
   clone(): Tensor { return wrap(N.clone(this._handle)) }
-  /** A tensor sharing storage (autograd arrives with the autograd issue). */
-  detach(): Tensor { return wrap(N.alias(this._handle)) }
+  /** A view sharing storage, cut off from the graph. */
+  detach(): Tensor { return wrap(N.detach(this._handle)) }
+
+  /** Cuts this tensor off from the graph in place. */
+  detach_(): Tensor {
+    N.detachInplace(this._handle)
+    return this
+  }
+
+  // ---- autograd ------------------------------------------------------------------------
+
+  get requiresGrad(): boolean {
+    return N.requiresGrad(this._handle)
+  }
+
+  set requiresGrad(on: boolean) {
+    N.setRequiresGrad(this._handle, on)
+  }
+
+  /** `requires_grad_(flag = true)`; returns `this`. */
+  requiresGrad_(on = true): Tensor {
+    N.setRequiresGrad(this._handle, on)
+    return this
+  }
+
+  /** The accumulated gradient, or null (PyTorch's None). */
+  get grad(): Tensor | null {
+    const h = N.getGrad(this._handle)
+    return h === null || h === undefined ? null : wrap(h)
+  }
+
+  set grad(g: Tensor | null) {
+    N.setGrad(this._handle, g ? g._handle : undefined)
+  }
+
+  /** The node that created this tensor (`gradFn.name()` is e.g. `AddBackward0`), or null. */
+  get gradFn(): { name(): string; toString(): string } | null {
+    const n: string | null = N.gradFnName(this._handle)
+    if (n === null || n === undefined) return null
+    return { name: () => n, toString: () => `<${n}>` }
+  }
+
+  get isLeaf(): boolean {
+    return N.isLeaf(this._handle)
+  }
+
+  /** `backward(gradient?, {retainGraph, createGraph})`. */
+  backward(gradient?: Tensor | null, opts?: AG.BackwardOptions): void {
+    AG.backwardOf(this, gradient, opts)
+  }
+
+  retainGrad(): void {
+    N.retainGrad(this._handle)
+  }
+
+  /** Runs `fn` on this tensor's gradient during backward; it may return a replacement. */
+  registerHook(fn: (grad: Tensor) => Tensor | void): { remove(): void } {
+    return AG.registerHook(this, fn)
+  }
 
   // ---- elementwise -------------------------------------------------------------------------
 
@@ -620,12 +681,12 @@ export class Tensor {
 
   /** Copies `src` (broadcast, cast) into this tensor; returns `this`. */
   copy_(src: Tensor): Tensor {
-    N.copy_(this._handle, th(src, 'copy_', 'src'))
+    N.copy(this._handle, th(src, 'copy_', 'src'))
     return this
   }
 
   fill_(value: TensorOrScalar): Tensor {
-    N.fill_(this._handle, value instanceof Tensor ? Number(value.item()) : Number(value))
+    N.fill(this._handle, value instanceof Tensor ? Number(value.item()) : Number(value))
     return this
   }
 

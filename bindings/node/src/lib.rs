@@ -1,5 +1,6 @@
 //! napi entry points for ferrotorch. Thin: look up handles, call the tensor crate,
 //! hand back handles. Grouped by family like the ops.
+mod autograd;
 mod create;
 mod fast;
 mod ops;

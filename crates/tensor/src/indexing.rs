@@ -151,6 +151,17 @@ impl Tensor {
         if p.adv.is_empty() {
             return Ok(p.view);
         }
+        if p.view.requires_grad() && crate::autograd::is_grad_enabled() {
+            // Positions in the view's own row-major order, so the backward can scatter
+            // the gradient into a tensor of the view's shape.
+            let logical = p.view.detach().view_with(Layout::contiguous(p.view.shape()));
+            let (lin, shape) = advanced(&logical, &p.adv)?;
+            let src = p.view.contiguous();
+            let s = src.storage().read().take(&lin);
+            let lin_t = Tensor::from_cpu(ferrotorch_cpu::CpuStorage::I64(lin.iter().map(|&x| x as i64).collect()), &[lin.len()]);
+            let in_shape = p.view.shape().to_vec();
+            return Ok(Tensor::from_storage(s, &shape).record(&[&src], || crate::autograd::Op::TakeLinear { lin: lin_t, in_shape }));
+        }
         let (offs, shape) = advanced(&p.view, &p.adv)?;
         let s = p.view.storage().read().take(&offs);
         Ok(Tensor::from_storage(s, &shape))

@@ -1,6 +1,7 @@
 //! ferrotorch's `Tensor`: a cheap handle over shared, device-tagged storage plus a
 //! layout. Ops are grouped by family in `ops/`; each primitive routes through
 //! `storage.rs` to the backend of its device.
+pub mod autograd;
 pub mod indexing;
 pub mod ops;
 pub mod random;

@@ -36,6 +36,8 @@ pub struct Inner {
     pub(crate) storage: Arc<StorageCell>,
     pub(crate) layout: Layout,
     pub(crate) dtype: DType,
+    /// Autograd state: requires_grad, .grad, grad_fn, hooks (see `autograd`).
+    pub(crate) meta: parking_lot::Mutex<crate::autograd::Meta>,
 }
 
 /// A cheap, clonable handle; clones share storage and layout.
@@ -46,16 +48,27 @@ impl Tensor {
     /// A new tensor owning fresh storage laid out contiguously in `shape`.
     pub fn from_storage(s: Storage, shape: &[usize]) -> Tensor {
         let dtype = s.dtype();
-        Tensor(Arc::new(Inner { storage: Arc::new(StorageCell::new(s)), layout: Layout::contiguous(shape), dtype }))
+        Tensor(Arc::new(Inner {
+            storage: Arc::new(StorageCell::new(s)),
+            layout: Layout::contiguous(shape),
+            dtype,
+            meta: Default::default(),
+        }))
     }
 
     pub fn from_cpu(s: CpuStorage, shape: &[usize]) -> Tensor {
         Tensor::from_storage(Storage::Cpu(s), shape)
     }
 
-    /// A view: same storage, another layout.
+    /// A view: same storage, another layout, no autograd history (the view ops in
+    /// `ops/shape.rs` record their own).
     pub fn view_with(&self, layout: Layout) -> Tensor {
-        Tensor(Arc::new(Inner { storage: self.0.storage.clone(), layout, dtype: self.0.dtype }))
+        Tensor(Arc::new(Inner { storage: self.0.storage.clone(), layout, dtype: self.0.dtype, meta: Default::default() }))
+    }
+
+    /// `detach()`: the same data (a view sharing storage) without history.
+    pub fn detach(&self) -> Tensor {
+        self.view_with(self.0.layout.clone())
     }
 
     pub fn shape(&self) -> &[usize] {
@@ -173,7 +186,8 @@ impl Tensor {
     /// A contiguous copy in `dtype` (always a new storage).
     pub fn copy_as(&self, dtype: DType) -> Tensor {
         let s = self.0.storage.read().to_contiguous(&self.0.layout, dtype);
-        Tensor::from_storage(s, self.shape())
+        let from = self.dtype();
+        Tensor::from_storage(s, self.shape()).record(&[self], || crate::autograd::Op::Cast { from })
     }
 
     /// `to(dtype)`: the same tensor when nothing changes, else a converted copy.

@@ -1,5 +1,6 @@
 //! Gather/scatter family: gather, scatter, scatter_add, index_select, take_along_dim,
 //! masked_fill, embedding, nonzero. All lower to offset lists over the storage.
+use crate::autograd::Op;
 use crate::tensor::{Scalar, Tensor};
 use ferrotorch_core::{broadcast_shapes, for_each_offsets, normalize_dim, DType, Error, Layout, Result};
 use ferrotorch_cpu::CpuStorage;
@@ -72,7 +73,13 @@ impl Tensor {
         x.check_gather_shapes("gather", d, &idx)?;
         let offs = gather_offsets("gather", x.layout(), d, &idx, false)?;
         let s = x.storage().read().take(&offs);
-        Ok(Tensor::from_storage(s, index.shape()))
+        let out =
+            Tensor::from_storage(s, idx.shape()).record(&[&x], || Op::Gather { dim: d, index: idx.detach(), in_shape: x.shape().to_vec() });
+        if index.ndim() == 0 {
+            out.reshape(&[])
+        } else {
+            Ok(out)
+        }
     }
 
     /// `scatter_add(dim, index, src)` (or plain `scatter` when `accumulate` is false).
@@ -94,18 +101,24 @@ impl Tensor {
                 format!("Index tensor must have the same number of dimensions as src tensor ({} vs {})", index.ndim(), src.ndim()),
             ));
         }
-        let out = self.deep_clone();
+        let src_c = src.to_dtype(self.dtype());
+        let out = self.detach().deep_clone();
         let offs = gather_offsets(op, out.layout(), d, index, false)?;
-        let sl = Layout { shape: index.shape().to_vec(), strides: src.strides().to_vec(), offset: src.storage_offset() };
+        let sl = Layout { shape: index.shape().to_vec(), strides: src_c.strides().to_vec(), offset: src_c.storage_offset() };
         let src_offs: Vec<usize> = sl.offsets().collect();
-        let vals = src.storage().read().take(&src_offs);
-        let vals = if src.dtype() != self.dtype() {
-            Tensor::from_storage(vals, &[src_offs.len()]).copy_as(self.dtype())
+        let vals = src_c.storage().read().take(&src_offs);
+        out.storage().write().put(&offs, &vals, accumulate);
+        // The gradient of src is gathered over its index-shaped corner.
+        let src_used = if src_c.shape() == index.shape() {
+            src_c.clone()
         } else {
-            Tensor::from_storage(vals, &[src_offs.len()])
+            let mut v = src_c.clone();
+            for (k, &n) in index.shape().iter().enumerate() {
+                v = v.narrow(k as i64, 0, n as i64)?;
+            }
+            v
         };
-        out.storage().write().put(&offs, &vals.storage().read(), accumulate);
-        Ok(out)
+        Ok(out.record(&[self, &src_used], || Op::Scatter { dim: d, index: index.detach(), accumulate }))
     }
 
     pub fn scatter_add(&self, dim: i64, index: &Tensor, src: &Tensor) -> Result<Tensor> {
@@ -130,9 +143,10 @@ impl Tensor {
         let mut out = x.shape().to_vec();
         out[d] = n;
         let idx = index.reshape_usize(&view)?.broadcast_to(&out)?;
-        let offs = gather_offsets("index_select", x.layout(), d, &idx, false)?;
-        let s = x.storage().read().take(&offs);
-        let r = Tensor::from_storage(s, &out);
+        let r = x.gather(d as i64, &idx).map_err(|e| match e {
+            Error::IndexOutOfRange { index, dim, size, .. } => Error::IndexOutOfRange { op: "index_select", index, dim, size },
+            e => e,
+        })?;
         if self.ndim() == 0 {
             r.reshape(&[])
         } else {

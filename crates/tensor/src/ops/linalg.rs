@@ -1,5 +1,6 @@
 //! Matrix products: matmul (PyTorch's broadcasting rules), mm, bmm, outer, dot,
 //! linear, and einsum lowered to batched products.
+use crate::autograd::Op;
 use crate::tensor::Tensor;
 use ferrotorch_core::{broadcast_shapes, BinaryOp, DType, Error, Layout, Result};
 
@@ -45,7 +46,8 @@ impl Tensor {
         let s = self.storage().read().matmul(&la, &o.storage().read(), &lb);
         let mut out = batch;
         out.extend([m, n]);
-        Ok(Tensor::from_storage(s, &out))
+        let r = Tensor::from_storage(s, &out);
+        Ok(r.record(&[self, o], || Op::Matmul { a: self.clone(), b: o.clone() }))
     }
 
     /// `torch.matmul` with its 1-D and batched rules.
@@ -363,4 +365,11 @@ fn sum_unused(labels: &[u32], t: &Tensor, keep: &[u32]) -> Result<(Vec<u32>, Ten
     }
     let kept: Vec<u32> = labels.iter().copied().filter(|c| keep.contains(c)).collect();
     Ok((kept, t.sum(Some(&drop), false)?))
+}
+
+/// Gradients of `[..., m, k] @ [..., k, n]`, summed over broadcast batch dims.
+pub fn matmul_backward(a: &Tensor, b: &Tensor, g: &Tensor) -> Result<(Tensor, Tensor)> {
+    let ga = g.batched_matmul(&b.transpose(-2, -1)?, "matmul_backward")?;
+    let gb = a.transpose(-2, -1)?.batched_matmul(g, "matmul_backward")?;
+    Ok((ga.sum_to(a.shape())?, gb.sum_to(b.shape())?))
 }

@@ -10,7 +10,8 @@ impl Tensor {
         if x.numel() == 0 {
             return Ok(x.deep_clone());
         }
-        let m = x.reduce(ReduceOp::Max, Some(&[d]), true)?;
+        // The shift carries no gradient: softmax does not depend on it.
+        let m = x.detach().reduce(ReduceOp::Max, Some(&[d]), true)?;
         let e = x.binary(BinaryOp::Sub, &m)?.unary(UnaryOp::Exp)?;
         let s = e.sum(Some(&[d]), true)?;
         e.binary(BinaryOp::Div, &s)
@@ -23,7 +24,8 @@ impl Tensor {
         if x.numel() == 0 {
             return Ok(x.deep_clone());
         }
-        let m = x.reduce(ReduceOp::Max, Some(&[d]), true)?;
+        // The shift carries no gradient: softmax does not depend on it.
+        let m = x.detach().reduce(ReduceOp::Max, Some(&[d]), true)?;
         let sh = x.binary(BinaryOp::Sub, &m)?;
         let lse = sh.unary(UnaryOp::Exp)?.sum(Some(&[d]), true)?.unary(UnaryOp::Log)?;
         sh.binary(BinaryOp::Sub, &lse)

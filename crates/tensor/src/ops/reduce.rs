@@ -1,6 +1,7 @@
 //! Reductions: sum, mean, prod, amax/amin, max/min with indices, argmax/argmin,
 //! var/std, logsumexp, norm, all/any, cumsum/cumprod.
 use super::norm_dims;
+use crate::autograd::Op;
 use crate::tensor::{Scalar, Tensor};
 use ferrotorch_core::{normalize_dim, ArgReduceOp, BinaryOp, DType, Error, ReduceOp, Result, ScanOp, UnaryOp};
 
@@ -53,7 +54,15 @@ impl Tensor {
             }
         }
         let s = self.storage().read().reduce(op, self.layout(), &ds);
-        Ok(Tensor::from_storage(s, &self.reduced_shape(&ds, keepdim)))
+        let out = Tensor::from_storage(s, &self.reduced_shape(&ds, keepdim));
+        Ok(match op {
+            ReduceOp::Sum => out.record(&[self], || Op::Sum { in_shape: self.shape().to_vec(), dims: ds, keepdim }),
+            ReduceOp::Prod => out.clone().record(&[self], || Op::Prod { x: self.clone(), out: out.detach(), dims: ds, keepdim }),
+            ReduceOp::Max | ReduceOp::Min => {
+                out.clone().record(&[self], || Op::Extremum { x: self.clone(), out: out.detach(), dims: ds, keepdim })
+            }
+            ReduceOp::All | ReduceOp::Any => out,
+        })
     }
 
     pub fn sum(&self, dims: Option<&[i64]>, keepdim: bool) -> Result<Tensor> {
@@ -90,7 +99,15 @@ impl Tensor {
         if self.ndim() == 0 {
             shape = vec![];
         }
-        Ok((Tensor::from_storage(v, &shape), Tensor::from_storage(i, &shape)))
+        let (v, i) = (Tensor::from_storage(v, &shape), Tensor::from_storage(i, &shape));
+        if x.requires_grad() && crate::autograd::is_grad_enabled() {
+            // The values as a gather of the input, so the gradient reaches the winners.
+            let mut kshape = x.shape().to_vec();
+            kshape[d] = 1;
+            let v = x.gather(d as i64, &i.reshape_usize(&kshape)?)?.reshape_usize(&shape)?;
+            return Ok((v, i));
+        }
+        Ok((v, i))
     }
 
     /// `argmax(dim?, keepdim)`; without a dim it indexes the flattened tensor.
@@ -154,7 +171,8 @@ impl Tensor {
         if x.numel() == 0 {
             return x.unary(UnaryOp::Exp)?.sum(Some(&dl), keepdim)?.unary(UnaryOp::Log);
         }
-        let m = x.reduce(ReduceOp::Max, Some(&dl), true)?;
+        // The shift needs no gradient: logsumexp does not depend on it.
+        let m = x.detach().reduce(ReduceOp::Max, Some(&dl), true)?;
         // An infinite max would give inf - inf: shift by 0 there instead.
         let finite = m.unary(UnaryOp::Abs)?.binary_scalar(BinaryOp::Ne, Scalar::Float(f64::INFINITY), false)?;
         let m = Tensor::where_(&finite, &m, &Tensor::scalar(Scalar::Int(0), m.dtype(), m.device())?)?;
@@ -209,12 +227,69 @@ impl Tensor {
         let x = if self.ndim() == 0 { self.reshape(&[1])? } else { self.clone() };
         let d = normalize_dim(name, dim, x.ndim())?;
         let s = x.storage().read().scan(op, x.layout(), d);
-        Ok(Tensor::from_storage(s, self.shape()))
+        let out = Tensor::from_storage(s, self.shape());
+        Ok(out.clone().record(&[&x], || Op::Scan { op, x: x.clone(), out: out.detach(), dim: d }))
     }
 
     /// Total count of nonzero elements as int64 (used by boolean indexing).
     pub fn count_nonzero_all(&self) -> Result<usize> {
         let b = self.to_dtype(DType::Bool).to_dtype(DType::I64);
         Ok(b.sum(None, false)?.item_i64()? as usize)
+    }
+}
+
+// ---- backward ------------------------------------------------------------------------
+
+/// `g` with the reduced dims put back (as size 1) so it broadcasts against the input.
+fn unsqueeze_dims(g: &Tensor, dims: &[usize], keepdim: bool) -> Result<Tensor> {
+    if keepdim {
+        return Ok(g.clone());
+    }
+    let mut sorted = dims.to_vec();
+    sorted.sort_unstable();
+    let mut r = g.clone();
+    for d in sorted {
+        r = r.unsqueeze(d as i64)?;
+    }
+    Ok(r)
+}
+
+pub fn sum_backward(g: &Tensor, in_shape: &[usize], dims: &[usize], keepdim: bool) -> Result<Tensor> {
+    let shape: Vec<i64> = in_shape.iter().map(|&x| x as i64).collect();
+    unsqueeze_dims(g, dims, keepdim)?.expand(&shape)
+}
+
+/// `g * prod / x` (inputs with zeros need PyTorch's exclusive-product formula, not done yet).
+pub fn prod_backward(x: &Tensor, out: &Tensor, g: &Tensor, dims: &[usize], keepdim: bool) -> Result<Tensor> {
+    let g = unsqueeze_dims(g, dims, keepdim)?;
+    let o = unsqueeze_dims(out, dims, keepdim)?;
+    g.binary(BinaryOp::Mul, &o)?.binary(BinaryOp::Div, x)
+}
+
+/// amax/amin: the gradient is shared evenly among tied extremes.
+pub fn extremum_backward(x: &Tensor, out: &Tensor, g: &Tensor, dims: &[usize], keepdim: bool) -> Result<Tensor> {
+    let g = unsqueeze_dims(g, dims, keepdim)?;
+    let o = unsqueeze_dims(out, dims, keepdim)?;
+    let mask = x.binary(BinaryOp::Eq, &o)?.to_dtype(g.dtype());
+    let dl: Vec<i64> = dims.iter().map(|&d| d as i64).collect();
+    let count = mask.sum(Some(&dl), true)?;
+    g.binary(BinaryOp::Mul, &mask)?.binary(BinaryOp::Div, &count)
+}
+
+pub fn scan_backward(op: ScanOp, x: &Tensor, out: &Tensor, g: &Tensor, dim: usize) -> Result<Tensor> {
+    let d = dim as i64;
+    let rev_cumsum = |t: &Tensor| -> Result<Tensor> { t.flip(&[d])?.scan(ScanOp::Sum, d)?.flip(&[d]) };
+    match op {
+        ScanOp::Sum => rev_cumsum(g),
+        // Σ_{j>=i} g_j out_j / x_i (exact for inputs without zeros).
+        ScanOp::Prod => rev_cumsum(&g.binary(BinaryOp::Mul, out)?)?.binary(BinaryOp::Div, x),
+    }
+}
+
+impl Tensor {
+    /// `prod` over several dims (the primitive reduction).
+    pub fn prod_dims(&self, dims: &[usize], keepdim: bool) -> Result<Tensor> {
+        let dl: Vec<i64> = dims.iter().map(|&d| d as i64).collect();
+        self.reduce(ReduceOp::Prod, Some(&dl), keepdim)
     }
 }

@@ -1,15 +1,46 @@
 //! Views (reshape, permute, expand, squeeze, narrow, ...) and copying shape ops (cat,
 //! stack, flip, roll, repeat, tril/triu, pad).
 use super::{infer_shape, norm_dims};
+use crate::autograd::Op;
 use crate::tensor::{Scalar, Tensor};
 use ferrotorch_core::{normalize_dim, result_type, DType, Error, Layout, Operand, Result};
 
 impl Tensor {
+    /// A view whose backward is a reshape to this tensor's shape.
+    fn view_rec(&self, l: Layout) -> Tensor {
+        self.view_with(l).record(&[self], || Op::Reshape { in_shape: self.shape().to_vec() })
+    }
+
+    /// `slice_scatter`: a copy of `self` with `src` written into
+    /// `self[..., start::step, ...]` along `dim`.
+    pub fn slice_scatter(&self, src: &Tensor, dim: usize, start: usize, step: usize) -> Result<Tensor> {
+        let out = self.copy_as(self.dtype()).detach();
+        let n = src.shape()[dim];
+        let stop = if n == 0 { start } else { start + (n - 1) * step + 1 };
+        let dl = out.layout().slice(dim, start, stop, step);
+        if dl.shape != src.shape() {
+            return Err(Error::shape(
+                "slice_scatter",
+                format!(
+                    "expected src to have a size equal to the slice of self. src size = {:?}, slice size = {:?}",
+                    src.shape(),
+                    dl.shape
+                ),
+            ));
+        }
+        if src.numel() > 0 {
+            let s = src.copy_as(self.dtype()).detach();
+            let r = s.storage().read();
+            out.storage().write().copy_from(&dl, &r, s.layout());
+        }
+        Ok(out.record(&[self, src], || Op::SliceScatter { dim, start, step, src_shape: src.shape().to_vec() }))
+    }
+
     /// `view(shape)`: never copies; fails where the strides do not allow it.
     pub fn view(&self, shape: &[i64]) -> Result<Tensor> {
         let s = infer_shape("view", shape, self.numel())?;
         match self.layout().view(&s) {
-            Some(l) => Ok(self.view_with(l)),
+            Some(l) => Ok(self.view_rec(l)),
             None => Err(Error::arg("view", "view size is not compatible with input tensor's size and stride (at least one dimension spans across two contiguous subspaces). Use .reshape(...) instead.")),
         }
     }
@@ -18,8 +49,8 @@ impl Tensor {
     pub fn reshape(&self, shape: &[i64]) -> Result<Tensor> {
         let s = infer_shape("reshape", shape, self.numel())?;
         match self.layout().view(&s) {
-            Some(l) => Ok(self.view_with(l)),
-            None => Ok(self.contiguous().view_with(Layout::contiguous(&s))),
+            Some(l) => Ok(self.view_rec(l)),
+            None => Ok(self.contiguous().view_rec(Layout::contiguous(&s))),
         }
     }
 
@@ -36,7 +67,8 @@ impl Tensor {
             ));
         }
         let d = norm_dims("permute", dims, self.ndim())?;
-        Ok(self.view_with(self.layout().permute(&d)))
+        let out = self.view_with(self.layout().permute(&d));
+        Ok(out.record(&[self], || Op::Permute { dims: d }))
     }
 
     pub fn transpose(&self, d0: i64, d1: i64) -> Result<Tensor> {
@@ -47,7 +79,10 @@ impl Tensor {
         }
         let a = normalize_dim("transpose", d0, self.ndim())?;
         let b = normalize_dim("transpose", d1, self.ndim())?;
-        Ok(self.view_with(self.layout().transpose(a, b)))
+        let mut dims: Vec<usize> = (0..self.ndim()).collect();
+        dims.swap(a, b);
+        let out = self.view_with(self.layout().transpose(a, b));
+        Ok(out.record(&[self], || Op::Permute { dims }))
     }
 
     /// `t()`: transposes a matrix; vectors and scalars come back as they are.
@@ -90,11 +125,13 @@ impl Tensor {
                 shape.push(s as usize);
             }
         }
-        Ok(self.view_with(self.layout().broadcast_to("expand", &shape)?))
+        let out = self.view_with(self.layout().broadcast_to("expand", &shape)?);
+        Ok(out.record(&[self], || Op::Expand { in_shape: self.shape().to_vec() }))
     }
 
     pub fn broadcast_to(&self, shape: &[usize]) -> Result<Tensor> {
-        Ok(self.view_with(self.layout().broadcast_to("broadcast_to", shape)?))
+        let out = self.view_with(self.layout().broadcast_to("broadcast_to", shape)?);
+        Ok(out.record(&[self], || Op::Expand { in_shape: self.shape().to_vec() }))
     }
 
     pub fn expand_as(&self, other: &Tensor) -> Result<Tensor> {
@@ -116,12 +153,12 @@ impl Tensor {
         for d in sorted {
             l = l.squeeze_dim(d);
         }
-        Ok(self.view_with(l))
+        Ok(self.view_rec(l))
     }
 
     pub fn unsqueeze(&self, dim: i64) -> Result<Tensor> {
         let d = normalize_dim("unsqueeze", dim, self.ndim() + 1)?;
-        Ok(self.view_with(self.layout().unsqueeze(d)))
+        Ok(self.view_rec(self.layout().unsqueeze(d)))
     }
 
     /// `flatten(start_dim, end_dim)`.
@@ -165,7 +202,8 @@ impl Tensor {
         if length < 0 || st + length > size {
             return Err(Error::arg("narrow", format!("start ({st}) + length ({length}) exceeds dimension size ({size}).")));
         }
-        Ok(self.view_with(self.layout().slice(d, st as usize, (st + length) as usize, 1)))
+        let out = self.view_with(self.layout().slice(d, st as usize, (st + length) as usize, 1));
+        Ok(out.record(&[self], || Op::Slice { in_shape: self.shape().to_vec(), dim: d, start: st as usize, step: 1 }))
     }
 
     /// Basic slicing of one dim with Python's rules (clamped bounds, positive step).
@@ -177,7 +215,8 @@ impl Tensor {
         let norm = |v: i64| if v < 0 { (v + n).max(0) } else { v.min(n) };
         let s = start.map(norm).unwrap_or(0);
         let e = stop.map(norm).unwrap_or(n).max(s);
-        Ok(self.view_with(self.layout().slice(dim, s as usize, e as usize, step as usize)))
+        let out = self.view_with(self.layout().slice(dim, s as usize, e as usize, step as usize));
+        Ok(out.record(&[self], || Op::Slice { in_shape: self.shape().to_vec(), dim, start: s as usize, step: step as usize }))
     }
 
     /// `select(dim, index)`: drops the dim.
@@ -191,7 +230,8 @@ impl Tensor {
         if i < 0 || i >= n {
             return Err(Error::IndexOutOfRange { op: "select", index, dim: d, size: n as usize });
         }
-        Ok(self.view_with(self.layout().select(d, i as usize)))
+        let out = self.view_with(self.layout().select(d, i as usize));
+        Ok(out.record(&[self], || Op::Select { in_shape: self.shape().to_vec(), dim: d, index: i as usize }))
     }
 
     /// `torch.cat(tensors, dim)` with dtype promotion across inputs.
@@ -231,14 +271,18 @@ impl Tensor {
         }
         let out = Tensor::zeros(&shape, dt, first.device())?;
         let mut at = 0usize;
-        for t in parts {
+        for t in &parts {
             let n = t.shape()[d];
             let dst = out.layout().slice(d, at, at + n, 1);
             let src = t.storage().read();
             out.storage().write().copy_from(&dst, &src, t.layout());
             at += n;
         }
-        Ok(out)
+        let sizes: Vec<usize> = parts.iter().map(|t| t.shape()[d]).collect();
+        // Inputs of another dtype get their gradient cast back by a Cast node.
+        let cast: Vec<Tensor> = parts.iter().map(|t| t.to_dtype(dt)).collect();
+        let refs: Vec<&Tensor> = cast.iter().collect();
+        Ok(out.record(&refs, || Op::Cat { dim: d, sizes }))
     }
 
     /// `torch.stack(tensors, dim)`: all the same shape, joined along a new dim.
@@ -462,7 +506,7 @@ impl Tensor {
             let s = src.storage().read();
             out.storage().write().copy_from(&dl, &s, src.layout());
         }
-        Ok(out)
+        Ok(out.record(&[self], || Op::Pad { pad: pad.to_vec() }))
     }
 
     /// `diagonal`-free helper used by `eye`-like masks: the tensor as `dtype` if needed.

@@ -12,7 +12,12 @@ impl Tensor {
         }
         let d = normalize_dim("sort", dim, self.ndim())?;
         let (v, i) = self.storage().read().sort(self.layout(), d, descending);
-        Ok((Tensor::from_storage(v, self.shape()), Tensor::from_storage(i, self.shape())))
+        let i = Tensor::from_storage(i, self.shape());
+        if self.requires_grad() && crate::autograd::is_grad_enabled() {
+            // Values as a gather, so gradients flow back to the sorted positions.
+            return Ok((self.gather(d as i64, &i)?, i));
+        }
+        Ok((Tensor::from_storage(v, self.shape()), i))
     }
 
     /// `topk(k, dim, largest, sorted)`.
