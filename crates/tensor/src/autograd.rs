@@ -628,8 +628,8 @@ fn run_backward_inner(
     for (t, g) in roots {
         match t.grad_fn() {
             Some(n) => {
-                if !nodes.contains_key(&n.id) {
-                    nodes.insert(n.id, n.clone());
+                if let std::collections::hash_map::Entry::Vacant(e) = nodes.entry(n.id) {
+                    e.insert(n.clone());
                     stack.push(n.clone());
                 }
                 accumulate(&mut grads, n.id, g.clone())?;
@@ -644,8 +644,8 @@ fn run_backward_inner(
         for e in n.next.iter().flatten() {
             if let Edge::Node(m) = e {
                 *deps.entry(m.id).or_insert(0) += 1;
-                if !nodes.contains_key(&m.id) {
-                    nodes.insert(m.id, m.clone());
+                if let std::collections::hash_map::Entry::Vacant(e) = nodes.entry(m.id) {
+                    e.insert(m.clone());
                     stack.push(m.clone());
                 }
             }
