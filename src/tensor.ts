@@ -644,7 +644,7 @@ export class Tensor {
     return wrap(N.maskedFillScalar(this._handle, th(mask, 'masked_fill', 'mask'), Number(value), scalarKind(value)))
   }
 
-  maskedFill_(mask: Tensor, value: TensorOrScalar): Tensor { return this._assign(this.maskedFill(mask, value), 'masked_fill_') }
+  maskedFill_(mask: Tensor, value: TensorOrScalar): Tensor { return this._inplace((x) => x.maskedFill(mask, value), 'masked_fill_') }
 
   nonzero(): Tensor { return wrap(N.nonzero(this._handle)) }
 
@@ -692,16 +692,22 @@ export class Tensor {
 
   zero_(): Tensor { return this.fill_(0) }
 
-  add_(other: TensorOrScalar, opts?: { alpha?: number }): Tensor { return this._assign(this.add(other, opts), 'add_') }
-  sub_(other: TensorOrScalar, opts?: { alpha?: number }): Tensor { return this._assign(this.sub(other, opts), 'sub_') }
-  div_(other: TensorOrScalar, opts?: { roundingMode?: 'trunc' | 'floor' | null }): Tensor { return this._assign(this.div(other, opts), 'div_') }
-  pow_(e: TensorOrScalar): Tensor { return this._assign(this.pow(e), 'pow_') }
-  clamp_(...args: any[]): Tensor { return this._assign(this.clamp(...args), 'clamp_') }
+  add_(other: TensorOrScalar, opts?: { alpha?: number }): Tensor { return this._inplace((x) => x.add(other, opts), 'add_') }
+  sub_(other: TensorOrScalar, opts?: { alpha?: number }): Tensor { return this._inplace((x) => x.sub(other, opts), 'sub_') }
+  div_(other: TensorOrScalar, opts?: { roundingMode?: 'trunc' | 'floor' | null }): Tensor { return this._inplace((x) => x.div(other, opts), 'div_') }
+  pow_(e: TensorOrScalar): Tensor { return this._inplace((x) => x.pow(e), 'pow_') }
+  clamp_(...args: any[]): Tensor { return this._inplace((x) => x.clamp(...args), 'clamp_') }
 
-  /** Writes an out-of-place result back (PyTorch's rules for in-place result dtypes). */
-  _assign(r: Tensor, op: string): Tensor {
-    N.assign(this._handle, r._handle, op)
-    r.dispose()
+  /**
+   * An in-place op: computes `f(this)` and writes it back (PyTorch's rules for in-place
+   * result dtypes). When autograd records, `f` reads a copy, so the backward never sees
+   * the overwritten values, and `this` takes over the result's history.
+   */
+  _inplace(f: (x: Tensor) => Tensor, op: string): Tensor {
+    const h = this._handle
+    const src = N.requiresGrad(h) && N.isGradEnabled() && !N.isLeaf(h) ? this.clone() : this
+    const r = f(src)
+    N.assign(h, r._handle, op)
     return this
   }
 }
@@ -742,7 +748,7 @@ for (const name of SIMPLE_UNARY) {
   }
   ;(Tensor.prototype as any)[name] = f
   ;(Tensor.prototype as any)[name + '_'] = function (this: Tensor): Tensor {
-    return this._assign(f.call(this), name + '_')
+    return this._inplace((x) => f.call(x), name + '_')
   }
 }
 
@@ -760,7 +766,7 @@ for (const name of SIMPLE_BINARY) {
   }
   ;(Tensor.prototype as any)[name] = f
   ;(Tensor.prototype as any)[name + '_'] = function (this: Tensor, other: TensorOrScalar): Tensor {
-    return this._assign(f.call(this, other), name + '_')
+    return this._inplace((x) => f.call(x, other), name + '_')
   }
 }
 
@@ -835,5 +841,5 @@ function roundDecimals(this: Tensor, ...args: any[]): Tensor {
 }
 ;(Tensor.prototype as any).round = roundDecimals
 ;(Tensor.prototype as any).round_ = function (this: Tensor, ...args: any[]): Tensor {
-  return this._assign(roundDecimals.apply(this, args), 'round_')
+  return this._inplace((x) => roundDecimals.apply(x, args), 'round_')
 }

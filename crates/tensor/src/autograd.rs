@@ -264,10 +264,33 @@ impl Op {
     }
 
     /// Tensors whose in-place modification would make the backward wrong.
+    /// Only what the backward formula reads is checked (as PyTorch saves only that).
     fn saved(&self) -> Vec<&Tensor> {
+        use UnaryOp as U;
         match self {
-            Op::Unary { x, out, .. } | Op::Prod { x, out, .. } | Op::Extremum { x, out, .. } | Op::Scan { x, out, .. } => vec![x, out],
-            Op::Binary { a, b, out, .. } => vec![a, b, out],
+            Op::Unary { op, x, out } => match op {
+                U::Exp
+                | U::Exp2
+                | U::Expm1
+                | U::Sqrt
+                | U::Rsqrt
+                | U::Tan
+                | U::Tanh
+                | U::Sigmoid
+                | U::Reciprocal
+                | U::Relu
+                | U::RPowScalar { .. } => vec![out],
+                U::Elu { .. } => vec![x, out],
+                U::Neg | U::Sign | U::Floor | U::Ceil | U::Round | U::Trunc | U::LogicalNot => vec![],
+                _ => vec![x],
+            },
+            Op::Binary { op, a, b, out, .. } => match op {
+                BinaryOp::Add | BinaryOp::Sub => vec![],
+                BinaryOp::Div => vec![b, out],
+                BinaryOp::Pow => vec![a, b, out],
+                _ => vec![a, b],
+            },
+            Op::Prod { x, out, .. } | Op::Extremum { x, out, .. } | Op::Scan { x, out, .. } => vec![x, out],
             Op::Matmul { a, b } => vec![a, b],
             _ => vec![],
         }
