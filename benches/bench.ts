@@ -30,6 +30,30 @@ const W: Workload[] = [
   { id: 'W2b', name: 'exp 1M f32', work: { amount: 1e6, unit: 'Melem/s' }, make: () => { const a = ft.randn(1_000_000); return () => a.exp() } },
   { id: 'W2c', name: 'relu 1M f32', work: { amount: 1e6, unit: 'Melem/s' }, make: () => { const a = ft.randn(1_000_000); return () => a.relu() } },
   { id: 'W3', name: 'tiny add (4 elem)', make: () => { const a = ft.randn(4); const b = ft.randn(4); return () => a.add(b) } },
+  {
+    id: 'W4',
+    name: 'tiny autograd step',
+    make: () => {
+      const x = ft.randn([4], { requiresGrad: true })
+      return () => {
+        x.mul(2).sum().backward()
+        x.grad = null
+      }
+    },
+  },
+  {
+    id: 'MM_FB',
+    name: 'matmul 1024 fwd+bwd',
+    make: () => {
+      const a = ft.randn([1024, 1024], { requiresGrad: true })
+      const b = ft.randn([1024, 1024], { requiresGrad: true })
+      return () => {
+        a.matmul(b).sum().backward()
+        a.grad = null
+        b.grad = null
+      }
+    },
+  },
 ]
 
 function torchTimes(ids: string[]): Record<string, number> | undefined {

@@ -44,6 +44,22 @@ def workloads():
     w["W2c"] = lambda: torch.relu(a)
     s1, s2 = torch.randn(4, generator=g), torch.randn(4, generator=g)
     w["W3"] = lambda: s1 + s2
+    x = torch.randn(4, generator=g, requires_grad=True)
+
+    def w4():
+        (x * 2).sum().backward()
+        x.grad = None
+
+    w["W4"] = w4
+    ma = torch.randn(1024, 1024, generator=g, requires_grad=True)
+    mb = torch.randn(1024, 1024, generator=g, requires_grad=True)
+
+    def mm_fb():
+        (ma @ mb).sum().backward()
+        ma.grad = None
+        mb.grad = None
+
+    w["MM_FB"] = mm_fb
     return w
 
 
