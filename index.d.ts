@@ -45,6 +45,9 @@ export declare function clampTensor(h: H, min?: H | undefined | null, max?: H | 
 
 export declare function clone(h: H): H
 
+/** `fold` / col2im to an `[oh, ow]` image. */
+export declare function col2im(h: H, oh: number, ow: number, args: Array<number>): H
+
 export declare function contiguous(h: H): H
 
 export declare function copy(dst: H, src: H): void
@@ -118,6 +121,9 @@ export declare function gather(h: H, dim: number, index: H): H
 export declare function getGrad(h: H): H | null
 
 export declare function gradFnName(h: H): string | null
+
+/** `unfold` / im2col: args are [kh, kw, dh, dw, ph, pw, sh, sw]. */
+export declare function im2col(h: H, args: Array<number>, pad: number): H
 
 export declare function index(h: H, kinds: Array<number>, nums: Array<number>, hs: Array<H>): H
 

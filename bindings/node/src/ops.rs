@@ -482,3 +482,23 @@ pub fn softmax(env: Env, h: H, dim: i64, log: bool) -> Result<H> {
 pub fn cast(env: Env, h: H, dtype: u32) -> Result<H> {
     op(&env, || Ok(tensor(h)?.to_dtype(dt(dtype)?)))
 }
+
+/// `unfold` / im2col: args are [kh, kw, dh, dw, ph, pw, sh, sw].
+#[napi(js_name = "im2col")]
+pub fn im2col(env: Env, h: H, args: Vec<u32>, pad: f64) -> Result<H> {
+    op(&env, || tensor(h)?.im2col(&window_args(&args)?, pad))
+}
+
+/// `fold` / col2im to an `[oh, ow]` image.
+#[napi(js_name = "col2im")]
+pub fn col2im(env: Env, h: H, oh: u32, ow: u32, args: Vec<u32>) -> Result<H> {
+    op(&env, || tensor(h)?.col2im((oh as usize, ow as usize), &window_args(&args)?))
+}
+
+fn window_args(a: &[u32]) -> R<ferrotorch_tensor::ops::conv::WindowArgs> {
+    if a.len() != 8 {
+        return Err(Error::Type("window args must be [kh, kw, dh, dw, ph, pw, sh, sw]".into()));
+    }
+    let p = |i: usize| (a[i] as usize, a[i + 1] as usize);
+    Ok(ferrotorch_tensor::ops::conv::WindowArgs { kernel: p(0), dilation: p(2), padding: p(4), stride: p(6) })
+}

@@ -1,5 +1,6 @@
 //! CPU storage and kernels for ferrotorch.
 pub mod binary;
+pub mod conv;
 pub mod copy;
 pub mod elem;
 pub mod index;

@@ -200,6 +200,12 @@ pub enum Op {
     Pad {
         pad: Vec<i64>,
     },
+    Unfold {
+        win: ferrotorch_cpu::conv::Window,
+    },
+    Fold {
+        win: ferrotorch_cpu::conv::Window,
+    },
     /// A user-defined `autograd.Function`: the binding runs its JS backward.
     Custom {
         id: u64,
@@ -259,6 +265,8 @@ impl Op {
             Op::Scatter { .. } => "ScatterBackward0",
             Op::TakeLinear { .. } => "IndexBackward0",
             Op::Pad { .. } => "ConstantPadNdBackward0",
+            Op::Unfold { .. } => "Im2ColBackward0",
+            Op::Fold { .. } => "Col2ImBackward0",
             Op::Custom { name, .. } => name,
         }
     }
@@ -384,6 +392,8 @@ impl Op {
                 let neg: Vec<i64> = pad.iter().map(|p| -p).collect();
                 vec![Some(g.pad_constant(&neg, 0.0)?)]
             }
+            Op::Unfold { win } => vec![Some(g.col2im_win(win)?)],
+            Op::Fold { win } => vec![Some(g.im2col_win(win)?)],
             Op::Custom { id, .. } => cb.custom_backward(*id, g, n_inputs)?,
         })
     }

@@ -189,6 +189,18 @@ impl Storage {
         }
     }
 
+    pub fn im2col(&self, g: &ferrotorch_cpu::conv::Window, pad: f64) -> Storage {
+        match self {
+            Storage::Cpu(s) => Storage::Cpu(ferrotorch_cpu::conv::im2col(s, g, pad)),
+        }
+    }
+
+    pub fn col2im(&self, g: &ferrotorch_cpu::conv::Window) -> Storage {
+        match self {
+            Storage::Cpu(s) => Storage::Cpu(ferrotorch_cpu::conv::col2im(s, g)),
+        }
+    }
+
     pub fn sort(&self, l: &Layout, dim: usize, descending: bool) -> (Storage, Storage) {
         match self {
             Storage::Cpu(s) => {

@@ -1,5 +1,6 @@
 //! Ops by family. Each file holds an op family's shape rules and forward; primitives
 //! call the backend through `Storage`, composites are written from primitives.
+pub mod conv;
 pub mod elementwise;
 pub mod gather;
 pub mod linalg;
