@@ -68,7 +68,7 @@ impl Tensor {
         }
         let s = self.shape();
         let kk = a.kernel.0 * a.kernel.1;
-        if kk == 0 || s[1] % kk != 0 {
+        if kk == 0 || !s[1].is_multiple_of(kk) {
             return Err(Error::shape("fold", format!("Expected size of input's dimension 1 to be divisible by the product of kernel_size, but got input.size(1)={} and kernel_size={:?}", s[1], a.kernel)));
         }
         let g = window("fold", s[0], s[1] / kk, output.0, output.1, a)?;
