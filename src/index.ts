@@ -1,6 +1,8 @@
 // ferrotorch: PyTorch for Node.js and TypeScript. `import * as ft from 'ferrotorch'`.
 import { N } from './native'
 import * as functional from './nn/functional'
+import * as nnAll from './nn/index'
+import * as optimAll from './optim/index'
 import * as AG from './autograd'
 import { gradcheck } from './gradcheck'
 
@@ -23,10 +25,13 @@ export const autograd = {
   detectAnomaly: AG.detectAnomaly,
 }
 
-/** `torch.nn`, for now its functional part (modules arrive with the nn issue). */
-export const nn = { functional }
+/** `torch.nn`: modules, functional, init, utils. */
+export const nn = nnAll
 /** `torch.nn.functional`. */
 export const F = functional
+
+/** `torch.optim`: optimizers and `lrScheduler`. */
+export const optim = optimAll
 
 /** `torch.cuda`: device queries. */
 export const cuda = {

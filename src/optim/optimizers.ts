@@ -1,0 +1,128 @@
+// SGD, Adam, AdamW, RMSprop, Adagrad with PyTorch's update order (single-tensor path).
+import { parse } from '../args'
+import { zerosLike, fullLike } from '../creation'
+import { maximum } from '../functional'
+import { Tensor } from '../tensor'
+import { Optimizer, ParamGroup } from './optimizer'
+
+function opts(args: any[], names: string[], op: string): Record<string, any> {
+  const a = parse(args, names, op)
+  for (const k of Object.keys(a)) if (a[k] === undefined) delete a[k]
+  return a
+}
+
+/** `optim.SGD(params, {lr, momentum, dampening, weightDecay, nesterov, maximize})`. */
+export class SGD extends Optimizer {
+  constructor(params: any, ...args: any[]) {
+    const a = opts(args, ['lr', 'momentum', 'dampening', 'weightDecay', 'nesterov', 'maximize'], 'SGD')
+    super(params, { lr: 1e-3, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false, ...a })
+    if (this.defaults.nesterov && (this.defaults.momentum <= 0 || this.defaults.dampening !== 0)) throw new Error('Nesterov momentum requires a momentum and zero dampening')
+  }
+  protected update(p: Tensor, grad: Tensor, st: Record<string, any>, g: ParamGroup): void {
+    let d = g.maximize ? grad.neg() : grad
+    if (g.weightDecay) d = d.add(p, { alpha: g.weightDecay })
+    if (g.momentum) {
+      let buf: Tensor = st.momentum_buffer
+      buf = buf === undefined ? d.clone() : buf.mul(g.momentum).add(d, { alpha: 1 - g.dampening })
+      st.momentum_buffer = buf
+      d = g.nesterov ? d.add(buf, { alpha: g.momentum }) : buf
+    }
+    p.sub_(d.mul(g.lr))
+  }
+}
+
+/** `optim.Adam(params, {lr, betas, eps, weightDecay, amsgrad, maximize})`. */
+export class Adam extends Optimizer {
+  constructor(params: any, ...args: any[]) {
+    const a = opts(args, ['lr', 'betas', 'eps', 'weightDecay', 'amsgrad', 'maximize'], 'Adam')
+    super(params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false, ...a })
+  }
+  /** AdamW decays the weights directly instead of through the gradient. */
+  protected decoupled = false
+  protected update(p: Tensor, grad: Tensor, st: Record<string, any>, g: ParamGroup): void {
+    const [b1, b2] = g.betas
+    let d = g.maximize ? grad.neg() : grad
+    if (g.weightDecay) {
+      if (this.decoupled) p.mul_(1 - g.lr * g.weightDecay)
+      else d = d.add(p, { alpha: g.weightDecay })
+    }
+    if (st.step === undefined) {
+      st.step = 0
+      st.exp_avg = zerosLike(p)
+      st.exp_avg_sq = zerosLike(p)
+      if (g.amsgrad) st.max_exp_avg_sq = zerosLike(p)
+    }
+    st.step += 1
+    // exp_avg.lerp_(grad, 1 - beta1); exp_avg_sq.mul_(beta2).addcmul_(grad, grad, 1 - beta2)
+    st.exp_avg = st.exp_avg.add(d.sub(st.exp_avg).mul(1 - b1))
+    st.exp_avg_sq = st.exp_avg_sq.mul(b2).add(d.mul(d).mul(1 - b2))
+    const bc1 = 1 - b1 ** st.step
+    const bc2 = 1 - b2 ** st.step
+    const stepSize = g.lr / bc1
+    let v: Tensor = st.exp_avg_sq
+    if (g.amsgrad) {
+      st.max_exp_avg_sq = maximum(st.max_exp_avg_sq, st.exp_avg_sq)
+      v = st.max_exp_avg_sq
+    }
+    const denom = v.sqrt().div(Math.sqrt(bc2)).add(g.eps)
+    p.sub_(st.exp_avg.div(denom).mul(stepSize))
+  }
+}
+
+/** `optim.AdamW(params, {lr, betas, eps, weightDecay = 0.01, amsgrad, maximize})`. */
+export class AdamW extends Adam {
+  constructor(params: any, ...args: any[]) {
+    const a = opts(args, ['lr', 'betas', 'eps', 'weightDecay', 'amsgrad', 'maximize'], 'AdamW')
+    super(params, { weightDecay: 0.01, ...a })
+    this.decoupled = true
+  }
+}
+
+/** `optim.RMSprop(params, {lr, alpha, eps, weightDecay, momentum, centered, maximize})`. */
+export class RMSprop extends Optimizer {
+  constructor(params: any, ...args: any[]) {
+    const a = opts(args, ['lr', 'alpha', 'eps', 'weightDecay', 'momentum', 'centered', 'maximize'], 'RMSprop')
+    super(params, { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false, ...a })
+  }
+  protected update(p: Tensor, grad: Tensor, st: Record<string, any>, g: ParamGroup): void {
+    let d = g.maximize ? grad.neg() : grad
+    if (g.weightDecay) d = d.add(p, { alpha: g.weightDecay })
+    if (st.step === undefined) {
+      st.step = 0
+      st.square_avg = zerosLike(p)
+      if (g.momentum > 0) st.momentum_buffer = zerosLike(p)
+      if (g.centered) st.grad_avg = zerosLike(p)
+    }
+    st.step += 1
+    st.square_avg = st.square_avg.mul(g.alpha).add(d.mul(d).mul(1 - g.alpha))
+    let avg: Tensor
+    if (g.centered) {
+      st.grad_avg = st.grad_avg.add(d.sub(st.grad_avg).mul(1 - g.alpha))
+      avg = st.square_avg.sub(st.grad_avg.mul(st.grad_avg)).sqrt().add(g.eps)
+    } else avg = st.square_avg.sqrt().add(g.eps)
+    if (g.momentum > 0) {
+      st.momentum_buffer = st.momentum_buffer.mul(g.momentum).add(d.div(avg))
+      p.sub_(st.momentum_buffer.mul(g.lr))
+    } else p.sub_(d.div(avg).mul(g.lr))
+  }
+}
+
+/** `optim.Adagrad(params, {lr, lrDecay, weightDecay, initialAccumulatorValue, eps, maximize})`. */
+export class Adagrad extends Optimizer {
+  constructor(params: any, ...args: any[]) {
+    const a = opts(args, ['lr', 'lrDecay', 'weightDecay', 'initialAccumulatorValue', 'eps', 'maximize'], 'Adagrad')
+    super(params, { lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false, ...a })
+  }
+  protected update(p: Tensor, grad: Tensor, st: Record<string, any>, g: ParamGroup): void {
+    let d = g.maximize ? grad.neg() : grad
+    if (st.step === undefined) {
+      st.step = 0
+      st.sum = fullLike(p, g.initialAccumulatorValue)
+    }
+    st.step += 1
+    if (g.weightDecay) d = d.add(p, { alpha: g.weightDecay })
+    const clr = g.lr / (1 + (st.step - 1) * g.lrDecay)
+    st.sum = st.sum.add(d.mul(d))
+    p.sub_(d.div(st.sum.sqrt().add(g.eps)).mul(clr))
+  }
+}
