@@ -3,6 +3,8 @@ import { N } from './native'
 import * as functional from './nn/functional'
 import * as nnAll from './nn/index'
 import * as optimAll from './optim/index'
+import * as utilsAll from './utils/index'
+import { readNpy, writeNpy, toSafetensors, fromSafetensors } from './io'
 import * as AG from './autograd'
 import { gradcheck } from './gradcheck'
 
@@ -29,6 +31,14 @@ export const autograd = {
 export const nn = nnAll
 /** `torch.nn.functional`. */
 export const F = functional
+
+export { save, load, saveAsync, loadAsync } from './io'
+/** `ft.io`: .npy files and raw safetensors bytes. */
+export const io = { readNpy, writeNpy, toSafetensors, fromSafetensors }
+
+/** `torch.utils` (`utils.data`: datasets, DataLoader, readers, transforms). */
+export const utils = utilsAll
+export { Generator } from './utils/generator'
 
 /** `torch.optim`: optimizers and `lrScheduler`. */
 export const optim = optimAll

@@ -91,11 +91,13 @@ fn col2im_t<T: Elem>(cols: &[T], g: &Window) -> Vec<T> {
 }
 
 /// Patches of a contiguous image as columns; positions outside the image hold `pad`.
-pub fn im2col(x: &CpuStorage, g: &Window, pad: f64) -> CpuStorage {
-    crate::with_storage!(x, v, T => T::wrap(im2col_t(v, g, T::from_f64(pad))))
+/// `offset` is where the contiguous image starts in the storage.
+pub fn im2col(x: &CpuStorage, offset: usize, g: &Window, pad: f64) -> CpuStorage {
+    crate::with_storage!(x, v, T => T::wrap(im2col_t(&v[offset..], g, T::from_f64(pad))))
 }
 
 /// Sums columns back into an image (the adjoint of `im2col` with zero padding).
-pub fn col2im(cols: &CpuStorage, g: &Window) -> CpuStorage {
-    crate::with_storage!(cols, v, T => T::wrap(col2im_t(v, g)))
+/// `offset` is where the contiguous columns start in the storage.
+pub fn col2im(cols: &CpuStorage, offset: usize, g: &Window) -> CpuStorage {
+    crate::with_storage!(cols, v, T => T::wrap(col2im_t(&v[offset..], g)))
 }

@@ -157,7 +157,9 @@ impl Tensor {
             let logical = p.view.detach().view_with(Layout::contiguous(p.view.shape()));
             let (lin, shape) = advanced(&logical, &p.adv)?;
             let src = p.view.contiguous();
-            let s = src.storage().read().take(&lin);
+            let base = src.storage_offset();
+            let offs: Vec<usize> = lin.iter().map(|&o| o + base).collect();
+            let s = src.storage().read().take(&offs);
             let lin_t = Tensor::from_cpu(ferrotorch_cpu::CpuStorage::I64(lin.iter().map(|&x| x as i64).collect()), &[lin.len()]);
             let in_shape = p.view.shape().to_vec();
             return Ok(Tensor::from_storage(s, &shape).record(&[&src], || crate::autograd::Op::TakeLinear { lin: lin_t, in_shape }));

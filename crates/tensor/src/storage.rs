@@ -189,15 +189,15 @@ impl Storage {
         }
     }
 
-    pub fn im2col(&self, g: &ferrotorch_cpu::conv::Window, pad: f64) -> Storage {
+    pub fn im2col(&self, offset: usize, g: &ferrotorch_cpu::conv::Window, pad: f64) -> Storage {
         match self {
-            Storage::Cpu(s) => Storage::Cpu(ferrotorch_cpu::conv::im2col(s, g, pad)),
+            Storage::Cpu(s) => Storage::Cpu(ferrotorch_cpu::conv::im2col(s, offset, g, pad)),
         }
     }
 
-    pub fn col2im(&self, g: &ferrotorch_cpu::conv::Window) -> Storage {
+    pub fn col2im(&self, offset: usize, g: &ferrotorch_cpu::conv::Window) -> Storage {
         match self {
-            Storage::Cpu(s) => Storage::Cpu(ferrotorch_cpu::conv::col2im(s, g)),
+            Storage::Cpu(s) => Storage::Cpu(ferrotorch_cpu::conv::col2im(s, offset, g)),
         }
     }
 
