@@ -1,9 +1,6 @@
 // ferrotorch: PyTorch for Node.js and TypeScript. `import * as ft from 'ferrotorch'`.
 import { N } from './native'
 import * as functional from './nn/functional'
-import * as nnAll from './nn/index'
-import * as optimAll from './optim/index'
-import * as utilsAll from './utils/index'
 import { readNpy, writeNpy, toSafetensors, fromSafetensors } from './io'
 import * as AG from './autograd'
 import { gradcheck } from './gradcheck'
@@ -28,7 +25,7 @@ export const autograd = {
 }
 
 /** `torch.nn`: modules, functional, init, utils. */
-export const nn = nnAll
+export * as nn from './nn/index'
 /** `torch.nn.functional`. */
 export const F = functional
 
@@ -37,11 +34,11 @@ export { save, load, saveAsync, loadAsync } from './io'
 export const io = { readNpy, writeNpy, toSafetensors, fromSafetensors }
 
 /** `torch.utils` (`utils.data`: datasets, DataLoader, readers, transforms). */
-export const utils = utilsAll
+export * as utils from './utils/index'
 export { Generator } from './utils/generator'
 
 /** `torch.optim`: optimizers and `lrScheduler`. */
-export const optim = optimAll
+export * as optim from './optim/index'
 
 /** `torch.cuda`: device queries. */
 export const cuda = {
