@@ -221,6 +221,11 @@ test('DataLoader: batches, shuffling with a seeded generator, dropLast, async it
   let n = 0
   for await (const [bx] of dl) n += bx.shape[0]
   t.is(n, 10)
+  // Worker threads load the same batches, in order.
+  const viaWorkers: number[] = []
+  for await (const [, by] of new ft.utils.data.DataLoader(ds, { batchSize: 3, shuffle: true, generator: new ft.Generator(4), numWorkers: 2 })) viaWorkers.push(...(by.toArray() as number[]))
+  const direct = [...new ft.utils.data.DataLoader(ds, { batchSize: 3, shuffle: true, generator: new ft.Generator(4) })].flatMap((b) => b[1].toArray() as number[])
+  t.deepEqual(viaWorkers, direct)
   // A map-style dataset of plain values goes through default collate.
   class Squares extends ft.utils.data.Dataset<[number, number]> {
     getItem(i: number): [number, number] {

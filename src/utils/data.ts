@@ -3,6 +3,7 @@ import { Tensor } from '../tensor'
 import { stack } from '../functional'
 import { tensor } from '../creation'
 import { Generator } from './generator'
+import { workerBatches } from './workers'
 
 export abstract class Dataset<T = any> {
   abstract getItem(index: number): T
@@ -80,7 +81,9 @@ export interface DataLoaderOptions<T> {
   dropLast?: boolean
   collateFn?: (batch: T[]) => any
   generator?: Generator
+  /** Batches of a TensorDataset load on this many worker threads (other datasets load here). */
   numWorkers?: number
+  prefetchFactor?: number
 }
 
 /**
@@ -93,6 +96,8 @@ export class DataLoader<T = any> {
   dropLast: boolean
   collateFn: (batch: T[]) => any
   generator: Generator
+  numWorkers: number
+  prefetchFactor: number
   constructor(public dataset: Dataset<T> | IterableDataset<T>, public opts: DataLoaderOptions<T> = {}) {
     this.batchSize = opts.batchSize === undefined ? 1 : opts.batchSize
     this.shuffle = opts.shuffle ?? false
@@ -100,10 +105,8 @@ export class DataLoader<T = any> {
     this.collateFn = opts.collateFn ?? defaultCollate
     this.generator = opts.generator ?? new Generator()
     if (opts.sampler && this.shuffle) throw new Error('sampler option is mutually exclusive with shuffle')
-    if ((opts.numWorkers ?? 0) > 0) {
-      // Loading on worker threads is not implemented yet; batches load on this thread.
-      this.opts = { ...opts, numWorkers: 0 }
-    }
+    this.numWorkers = opts.numWorkers ?? 0
+    this.prefetchFactor = opts.prefetchFactor ?? 2
   }
 
   private indices(): Iterable<number> {
@@ -148,6 +151,16 @@ export class DataLoader<T = any> {
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<any> {
+    if (this.numWorkers > 0 && this.dataset instanceof TensorDataset && this.collateFn === defaultCollate && this.batchSize !== null) {
+      const idx = [...this.indices()]
+      const batches: number[][] = []
+      for (let at = 0; at < idx.length; at += this.batchSize) {
+        if (this.dropLast && at + this.batchSize > idx.length) break
+        batches.push(idx.slice(at, at + this.batchSize))
+      }
+      yield* workerBatches(this.dataset.tensors, batches, this.numWorkers, this.prefetchFactor)
+      return
+    }
     for (const b of this) {
       yield b
       // Let other work (and finalizers) run between batches.
