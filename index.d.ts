@@ -165,6 +165,15 @@ export declare function nonzero(h: H): H
 
 export declare function norm(h: H, p: number, dims: Array<number> | undefined | null, keepdim: boolean): H
 
+/**
+ * Fused optimizer step over a whole parameter group in one call: `handles` holds
+ * `per` handles for each parameter ([param, grad, state...]); `kind` 0 SGD, 1 Adam,
+ * 2 RMSprop, 3 Adagrad; `h` holds the hyperparameters in the order of
+ * `ferrotorch_tensor::optim::Step`'s fields; `steps` the per-parameter step counts
+ * (Adam's bias correction) or first-step flags (SGD's momentum buffer) as 0/1.
+ */
+export declare function optimStep(kind: number, handles: Array<H>, per: number, h: Array<number>, flags: Array<boolean>, steps: Array<number>): void
+
 export declare function padConstant(h: H, pad: Array<number>, value: number): H
 
 export declare function permute(h: H, dims: Array<number>): H

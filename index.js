@@ -906,6 +906,7 @@ module.exports.mean = nativeBinding.mean
 module.exports.narrow = nativeBinding.narrow
 module.exports.nonzero = nativeBinding.nonzero
 module.exports.norm = nativeBinding.norm
+module.exports.optimStep = nativeBinding.optimStep
 module.exports.padConstant = nativeBinding.padConstant
 module.exports.permute = nativeBinding.permute
 module.exports.powScalar = nativeBinding.powScalar

@@ -40,18 +40,29 @@ export abstract class Optimizer {
     if (closure) loss = closure()
     noGrad(() => {
       for (const g of this.paramGroups) {
-        for (const p of g.params) {
-          if (p.grad === null) continue
+        const ps = g.params.filter((p) => p.grad !== null)
+        const states = ps.map((p) => {
           let st = this.state.get(p)
           if (!st) {
             st = {}
             this.state.set(p, st)
           }
-          this.update(p, p.grad, st, g)
-        }
+          return st
+        })
+        const fusable = ps.every((p) => p.isContiguous() && p.device === 'cpu' && (p.dtype === 'float32' || p.dtype === 'float64') && p.grad!.dtype === p.dtype)
+        if (fusable && this.fusedStep(ps, states, g)) continue
+        ps.forEach((p, i) => this.update(p, p.grad!, states[i], g))
       }
     })
     return loss
+  }
+
+  /**
+   * The update of a whole group in one native call (PyTorch's order of operations, so
+   * the result equals `update`'s). Returns false where only `update` applies.
+   */
+  protected fusedStep(_params: Tensor[], _states: Record<string, any>[], _group: ParamGroup): boolean {
+    return false
   }
 
   /** The update rule for one parameter. */

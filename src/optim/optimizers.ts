@@ -4,6 +4,17 @@ import { zerosLike, fullLike } from '../creation'
 import { maximum } from '../functional'
 import { Tensor } from '../tensor'
 import { Optimizer, ParamGroup } from './optimizer'
+import { N } from '../native'
+
+/** Handles of `[param, grad, ...state]` per parameter, flattened for `optimStep`. */
+function handles(ps: Tensor[], states: Tensor[][]): number[] {
+  const out: number[] = []
+  ps.forEach((p, i) => {
+    const g = p.grad!.isContiguous() ? p.grad! : p.grad!.contiguous()
+    out.push(p._handle, g._handle, ...states[i].map((t) => t._handle))
+  })
+  return out
+}
 
 function opts(args: any[], names: string[], op: string): Record<string, any> {
   const a = parse(args, names, op)
@@ -28,6 +39,15 @@ export class SGD extends Optimizer {
       d = g.nesterov ? d.add(buf, { alpha: g.momentum }) : buf
     }
     p.sub_(d.mul(g.lr))
+  }
+  protected fusedStep(ps: Tensor[], sts: Record<string, any>[], g: ParamGroup): boolean {
+    const first = sts.map((st) => (g.momentum && st.momentum_buffer === undefined ? 1 : 0))
+    ps.forEach((p, i) => {
+      if (g.momentum && sts[i].momentum_buffer === undefined) sts[i].momentum_buffer = zerosLike(p)
+    })
+    const states = sts.map((st) => (g.momentum ? [st.momentum_buffer] : []))
+    N.optimStep(0, handles(ps, states), g.momentum ? 3 : 2, [g.lr, g.momentum, g.dampening, g.weightDecay], [g.nesterov, g.maximize], first)
+    return true
   }
 }
 
@@ -67,6 +87,22 @@ export class Adam extends Optimizer {
     const denom = v.sqrt().div(Math.sqrt(bc2)).add(g.eps)
     p.sub_(st.exp_avg.div(denom).mul(stepSize))
   }
+  protected fusedStep(ps: Tensor[], sts: Record<string, any>[], g: ParamGroup): boolean {
+    const [b1, b2] = g.betas
+    ps.forEach((p, i) => {
+      const st = sts[i]
+      if (st.step === undefined) {
+        st.step = 0
+        st.exp_avg = zerosLike(p)
+        st.exp_avg_sq = zerosLike(p)
+        if (g.amsgrad) st.max_exp_avg_sq = zerosLike(p)
+      }
+      st.step += 1
+    })
+    const states = sts.map((st) => (g.amsgrad ? [st.exp_avg, st.exp_avg_sq, st.max_exp_avg_sq] : [st.exp_avg, st.exp_avg_sq]))
+    N.optimStep(1, handles(ps, states), g.amsgrad ? 5 : 4, [g.lr, b1, b2, g.eps, g.weightDecay], [g.amsgrad, g.maximize, this.decoupled], sts.map((st) => st.step))
+    return true
+  }
 }
 
 /** `optim.AdamW(params, {lr, betas, eps, weightDecay = 0.01, amsgrad, maximize})`. */
@@ -105,6 +141,21 @@ export class RMSprop extends Optimizer {
       p.sub_(st.momentum_buffer.mul(g.lr))
     } else p.sub_(d.div(avg).mul(g.lr))
   }
+  protected fusedStep(ps: Tensor[], sts: Record<string, any>[], g: ParamGroup): boolean {
+    ps.forEach((p, i) => {
+      const st = sts[i]
+      if (st.step === undefined) {
+        st.step = 0
+        st.square_avg = zerosLike(p)
+        if (g.momentum > 0) st.momentum_buffer = zerosLike(p)
+        if (g.centered) st.grad_avg = zerosLike(p)
+      }
+      st.step += 1
+    })
+    const states = sts.map((st) => [st.square_avg, ...(g.centered ? [st.grad_avg] : []), ...(g.momentum > 0 ? [st.momentum_buffer] : [])])
+    N.optimStep(2, handles(ps, states), 2 + states[0].length, [g.lr, g.alpha, g.eps, g.weightDecay, g.momentum], [g.centered, g.maximize], [])
+    return true
+  }
 }
 
 /** `optim.Adagrad(params, {lr, lrDecay, weightDecay, initialAccumulatorValue, eps, maximize})`. */
@@ -124,5 +175,18 @@ export class Adagrad extends Optimizer {
     const clr = g.lr / (1 + (st.step - 1) * g.lrDecay)
     st.sum = st.sum.add(d.mul(d))
     p.sub_(d.div(st.sum.sqrt().add(g.eps)).mul(clr))
+  }
+  protected fusedStep(ps: Tensor[], sts: Record<string, any>[], g: ParamGroup): boolean {
+    ps.forEach((p, i) => {
+      const st = sts[i]
+      if (st.step === undefined) {
+        st.step = 0
+        st.sum = fullLike(p, g.initialAccumulatorValue)
+      }
+      st.step += 1
+      const clr = g.lr / (1 + (st.step - 1) * g.lrDecay)
+      N.optimStep(3, handles([p], [[st.sum]]), 3, [clr, g.weightDecay, g.eps], [g.maximize], [])
+    })
+    return true
   }
 }

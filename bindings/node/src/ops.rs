@@ -502,3 +502,52 @@ fn window_args(a: &[u32]) -> R<ferrotorch_tensor::ops::conv::WindowArgs> {
     let p = |i: usize| (a[i] as usize, a[i + 1] as usize);
     Ok(ferrotorch_tensor::ops::conv::WindowArgs { kernel: p(0), dilation: p(2), padding: p(4), stride: p(6) })
 }
+
+/// Fused optimizer step over a whole parameter group in one call: `handles` holds
+/// `per` handles for each parameter ([param, grad, state...]); `kind` 0 SGD, 1 Adam,
+/// 2 RMSprop, 3 Adagrad; `h` holds the hyperparameters in the order of
+/// `ferrotorch_tensor::optim::Step`'s fields; `steps` the per-parameter step counts
+/// (Adam's bias correction) or first-step flags (SGD's momentum buffer) as 0/1.
+#[napi]
+pub fn optim_step(env: Env, kind: u32, handles: Vec<H>, per: u32, h: Vec<f64>, flags: Vec<bool>, steps: Vec<f64>) -> Result<()> {
+    use ferrotorch_tensor::optim::{fused_step, Step};
+    guard(&env, || {
+        let per = per.max(2) as usize;
+        if handles.len() % per != 0 {
+            return Err(Error::Type("optim_step: handles must come in groups of `per`".into()));
+        }
+        let g = |i: usize| h.get(i).copied().unwrap_or(0.0);
+        let f = |i: usize| flags.get(i).copied().unwrap_or(false);
+        for (k, chunk) in handles.chunks(per).enumerate() {
+            let ts: Vec<Tensor> = chunk.iter().map(|&x| tensor(x)).collect::<R<_>>()?;
+            let st = steps.get(k).copied().unwrap_or(0.0);
+            let step = match kind {
+                0 => Step::Sgd {
+                    lr: g(0),
+                    momentum: g(1),
+                    dampening: g(2),
+                    weight_decay: g(3),
+                    nesterov: f(0),
+                    maximize: f(1),
+                    first: st != 0.0,
+                },
+                1 => Step::Adam {
+                    lr: g(0),
+                    b1: g(1),
+                    b2: g(2),
+                    eps: g(3),
+                    weight_decay: g(4),
+                    step: st,
+                    amsgrad: f(0),
+                    maximize: f(1),
+                    decoupled: f(2),
+                },
+                2 => Step::Rmsprop { lr: g(0), alpha: g(1), eps: g(2), weight_decay: g(3), momentum: g(4), centered: f(0), maximize: f(1) },
+                3 => Step::Adagrad { lr: g(0), weight_decay: g(1), eps: g(2), maximize: f(0) },
+                _ => return Err(Error::Type(format!("unknown optimizer kind {kind}"))),
+            };
+            fused_step(step, &ts)?;
+        }
+        Ok(())
+    })
+}

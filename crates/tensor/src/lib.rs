@@ -4,6 +4,7 @@
 pub mod autograd;
 pub mod indexing;
 pub mod ops;
+pub mod optim;
 pub mod random;
 pub mod storage;
 pub mod tensor;

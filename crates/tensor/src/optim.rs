@@ -1,0 +1,191 @@
+//! Fused optimizer steps: one call updates every parameter of a group in place, reading
+//! and writing each element once. The arithmetic follows PyTorch's single-tensor
+//! implementations in the same order (and the same rounding of scalars to the dtype),
+//! so trajectories match the unfused tensor-op versions exactly.
+use crate::tensor::Tensor;
+use ferrotorch_core::{DType, Error, Result};
+
+/// Which update, with its hyperparameters.
+#[derive(Clone, Copy, Debug)]
+pub enum Step {
+    Sgd { lr: f64, momentum: f64, dampening: f64, weight_decay: f64, nesterov: bool, maximize: bool, first: bool },
+    Adam { lr: f64, b1: f64, b2: f64, eps: f64, weight_decay: f64, amsgrad: bool, maximize: bool, decoupled: bool, step: f64 },
+    Rmsprop { lr: f64, alpha: f64, eps: f64, weight_decay: f64, momentum: f64, centered: bool, maximize: bool },
+    Adagrad { lr: f64, weight_decay: f64, eps: f64, maximize: bool },
+}
+
+trait F:
+    Copy
+    + std::ops::Add<Output = Self>
+    + std::ops::Sub<Output = Self>
+    + std::ops::Mul<Output = Self>
+    + std::ops::Div<Output = Self>
+    + std::ops::Neg<Output = Self>
+    + PartialOrd
+{
+    fn c(v: f64) -> Self;
+    fn sqrt(self) -> Self;
+}
+impl F for f32 {
+    fn c(v: f64) -> Self {
+        v as f32
+    }
+    fn sqrt(self) -> Self {
+        f32::sqrt(self)
+    }
+}
+impl F for f64 {
+    fn c(v: f64) -> Self {
+        v
+    }
+    fn sqrt(self) -> Self {
+        f64::sqrt(self)
+    }
+}
+
+/// Runs `f` with mutable slices of every tensor (all contiguous, one float dtype).
+fn with_slices<T: F + ferrotorch_cpu::Elem>(ts: &[&Tensor], f: impl FnOnce(&mut [&mut [T]])) -> Result<()> {
+    let mut guards: Vec<_> = ts.iter().map(|t| t.storage().write()).collect();
+    let mut slices: Vec<&mut [T]> = Vec::with_capacity(ts.len());
+    for (g, t) in guards.iter_mut().zip(ts) {
+        let s = g.cpu_mut()?;
+        let r = t.storage_offset()..t.storage_offset() + t.numel();
+        slices.push(&mut T::slice_mut(s)[r]);
+    }
+    f(&mut slices);
+    Ok(())
+}
+
+fn run<T: F + ferrotorch_cpu::Elem>(step: Step, ts: &[&Tensor]) -> Result<()> {
+    with_slices::<T>(ts, |s| {
+        let n = s[0].len();
+        match step {
+            Step::Sgd { lr, momentum, dampening, weight_decay, nesterov, maximize, first } => {
+                let (lr, mo, da, wd) = (T::c(lr), T::c(momentum), T::c(1.0 - dampening), T::c(weight_decay));
+                for i in 0..n {
+                    let p = s[0][i];
+                    let mut d = if maximize { -s[1][i] } else { s[1][i] };
+                    if weight_decay != 0.0 {
+                        d = d + p * wd;
+                    }
+                    if momentum != 0.0 {
+                        let buf = if first { d } else { s[2][i] * mo + d * da };
+                        s[2][i] = buf;
+                        d = if nesterov { d + buf * mo } else { buf };
+                    }
+                    s[0][i] = p - d * lr;
+                }
+            }
+            Step::Adam { lr, b1, b2, eps, weight_decay, amsgrad, maximize, decoupled, step } => {
+                let bc1 = 1.0 - b1.powf(step);
+                let bc2 = 1.0 - b2.powf(step);
+                let (one_b1, b2t, one_b2) = (T::c(1.0 - b1), T::c(b2), T::c(1.0 - b2));
+                let (step_size, bc2s, epst, wd) = (T::c(lr / bc1), T::c(bc2.sqrt()), T::c(eps), T::c(weight_decay));
+                let decay = T::c(1.0 - lr * weight_decay);
+                for i in 0..n {
+                    let mut p = s[0][i];
+                    let mut d = if maximize { -s[1][i] } else { s[1][i] };
+                    if weight_decay != 0.0 {
+                        if decoupled {
+                            p = p * decay;
+                        } else {
+                            d = d + p * wd;
+                        }
+                    }
+                    let m = s[2][i] + (d - s[2][i]) * one_b1;
+                    let v = s[3][i] * b2t + d * d * one_b2;
+                    s[2][i] = m;
+                    s[3][i] = v;
+                    let vv = if amsgrad {
+                        let (old, nan) = (s[4][i], T::c(f64::NAN));
+                        #[allow(clippy::eq_op)]
+                        let mx = if old != old || v != v {
+                            nan
+                        } else if old > v {
+                            old
+                        } else {
+                            v
+                        };
+                        s[4][i] = mx;
+                        mx
+                    } else {
+                        v
+                    };
+                    let denom = vv.sqrt() / bc2s + epst;
+                    s[0][i] = p - m / denom * step_size;
+                }
+            }
+            Step::Rmsprop { lr, alpha, eps, weight_decay, momentum, centered, maximize } => {
+                let (a, one_a, epst, lrt, wd, mo) =
+                    (T::c(alpha), T::c(1.0 - alpha), T::c(eps), T::c(lr), T::c(weight_decay), T::c(momentum));
+                for i in 0..n {
+                    let p = s[0][i];
+                    let mut d = if maximize { -s[1][i] } else { s[1][i] };
+                    if weight_decay != 0.0 {
+                        d = d + p * wd;
+                    }
+                    let sq = s[2][i] * a + d * d * one_a;
+                    s[2][i] = sq;
+                    let avg = if centered {
+                        let ga = s[3][i] + (d - s[3][i]) * one_a;
+                        s[3][i] = ga;
+                        (sq - ga * ga).sqrt() + epst
+                    } else {
+                        sq.sqrt() + epst
+                    };
+                    if momentum > 0.0 {
+                        let k = if centered { 4 } else { 3 };
+                        let buf = s[k][i] * mo + d / avg;
+                        s[k][i] = buf;
+                        s[0][i] = p - buf * lrt;
+                    } else {
+                        s[0][i] = p - d / avg * lrt;
+                    }
+                }
+            }
+            Step::Adagrad { lr, weight_decay, eps, maximize } => {
+                let (clr, epst, wd) = (T::c(lr), T::c(eps), T::c(weight_decay));
+                for i in 0..n {
+                    let p = s[0][i];
+                    let mut d = if maximize { -s[1][i] } else { s[1][i] };
+                    if weight_decay != 0.0 {
+                        d = d + p * wd;
+                    }
+                    let sum = s[2][i] + d * d;
+                    s[2][i] = sum;
+                    s[0][i] = p - d / (sum.sqrt() + epst) * clr;
+                }
+            }
+        }
+    })
+}
+
+/// One fused update of a parameter: `tensors` is `[param, grad, state...]` in the order
+/// the step kind reads them (Adam: exp_avg, exp_avg_sq[, max_exp_avg_sq]; SGD: momentum
+/// buffer; RMSprop: square_avg[, grad_avg][, momentum_buffer]; Adagrad: sum).
+pub fn fused_step(step: Step, tensors: &[Tensor]) -> Result<()> {
+    let p = &tensors[0];
+    for t in tensors {
+        if t.shape() != p.shape() || t.dtype() != p.dtype() || !t.is_contiguous() {
+            return Err(Error::arg(
+                "optimizer.step",
+                format!(
+                    "fused step needs contiguous tensors of one shape and dtype (got {:?} {} and {:?} {})",
+                    p.shape(),
+                    p.dtype(),
+                    t.shape(),
+                    t.dtype()
+                ),
+            ));
+        }
+    }
+    // The gradient may share storage with nothing we write; copy it if it aliases the param.
+    let grad = if tensors[1].same_storage(p) { tensors[1].deep_clone() } else { tensors[1].clone() };
+    let mut refs: Vec<&Tensor> = vec![p, &grad];
+    refs.extend(tensors[2..].iter());
+    match p.dtype() {
+        DType::F32 => run::<f32>(step, &refs),
+        DType::F64 => run::<f64>(step, &refs),
+        d => Err(Error::dtype("optimizer.step", format!("fused steps support float32 and float64 parameters, got {d}"))),
+    }
+}
