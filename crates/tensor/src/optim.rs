@@ -56,6 +56,8 @@ fn with_slices<T: F + ferrotorch_cpu::Elem>(ts: &[&Tensor], f: impl FnOnce(&mut 
     Ok(())
 }
 
+// Index loops over several parallel slices read clearest here.
+#[allow(clippy::needless_range_loop)]
 fn run<T: F + ferrotorch_cpu::Elem>(step: Step, ts: &[&Tensor]) -> Result<()> {
     with_slices::<T>(ts, |s| {
         let n = s[0].len();
