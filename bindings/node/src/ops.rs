@@ -513,7 +513,7 @@ pub fn optim_step(env: Env, kind: u32, handles: Vec<H>, per: u32, h: Vec<f64>, f
     use ferrotorch_tensor::optim::{fused_step, Step};
     guard(&env, || {
         let per = per.max(2) as usize;
-        if handles.len() % per != 0 {
+        if !handles.len().is_multiple_of(per) {
             return Err(Error::Type("optim_step: handles must come in groups of `per`".into()));
         }
         let g = |i: usize| h.get(i).copied().unwrap_or(0.0);
