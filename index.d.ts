@@ -157,6 +157,9 @@ export declare function maskedFillScalar(h: H, mask: H, v: number, kind: number)
 /** kind: 0 matmul, 1 mm, 2 bmm, 3 outer, 4 dot. */
 export declare function matmul(a: H, b: H, kind: number): H
 
+/** Max pooling to `[oh, ow]` with window args [kh, kw, dh, dw, ph, pw, sh, sw]. */
+export declare function maxPool2d(h: H, args: Array<number>, oh: number, ow: number): H
+
 export declare function mean(h: H, dims: Array<number> | undefined | null, keepdim: boolean): H
 
 export declare function narrow(h: H, dim: number, start: number, length: number): H

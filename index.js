@@ -902,6 +902,7 @@ module.exports.manualSeed = nativeBinding.manualSeed
 module.exports.maskedFill = nativeBinding.maskedFill
 module.exports.maskedFillScalar = nativeBinding.maskedFillScalar
 module.exports.matmul = nativeBinding.matmul
+module.exports.maxPool2d = nativeBinding.maxPool2d
 module.exports.mean = nativeBinding.mean
 module.exports.narrow = nativeBinding.narrow
 module.exports.nonzero = nativeBinding.nonzero

@@ -42,6 +42,44 @@ const W: Workload[] = [
     },
   },
   {
+    id: 'W5',
+    name: 'MLP train step (784-256-128-10, b128, Adam)',
+    make: () => {
+      ft.manualSeed(0)
+      const { nn } = ft
+      const model = new nn.Sequential(new nn.Linear(784, 256), new nn.ReLU(), new nn.Linear(256, 128), new nn.ReLU(), new nn.Linear(128, 10))
+      const opt = new ft.optim.Adam(model.parameters(), { lr: 1e-3 })
+      const x = ft.randn(128, 784)
+      const y = ft.randint(0, 10, [128])
+      return () => {
+        opt.zeroGrad()
+        nn.functional.crossEntropy(model.call(x), y).backward()
+        opt.step()
+      }
+    },
+  },
+  {
+    id: 'W6',
+    name: 'CNN train step (b64, Adam)',
+    make: () => {
+      ft.manualSeed(0)
+      const { nn } = ft
+      const model = new nn.Sequential(
+        new nn.Conv2d(1, 32, 3, { padding: 1 }), new nn.ReLU(), new nn.MaxPool2d(2),
+        new nn.Conv2d(32, 64, 3, { padding: 1 }), new nn.ReLU(), new nn.MaxPool2d(2),
+        new nn.Flatten(), new nn.Linear(3136, 128), new nn.ReLU(), new nn.Linear(128, 10),
+      )
+      const opt = new ft.optim.Adam(model.parameters(), { lr: 1e-3 })
+      const x = ft.randn(64, 1, 28, 28)
+      const y = ft.randint(0, 10, [64])
+      return () => {
+        opt.zeroGrad()
+        nn.functional.crossEntropy(model.call(x), y).backward()
+        opt.step()
+      }
+    },
+  },
+  {
     id: 'MM_FB',
     name: 'matmul 1024 fwd+bwd',
     make: () => {

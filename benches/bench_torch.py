@@ -60,6 +60,31 @@ def workloads():
         mb.grad = None
 
     w["MM_FB"] = mm_fb
+    nn = torch.nn
+    mlp = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
+    mopt = torch.optim.Adam(mlp.parameters(), lr=1e-3)
+    mx, my = torch.randn(128, 784, generator=g), torch.randint(0, 10, (128,), generator=g)
+
+    def w5():
+        mopt.zero_grad()
+        nn.functional.cross_entropy(mlp(mx), my).backward()
+        mopt.step()
+
+    w["W5"] = w5
+    cnn = nn.Sequential(
+        nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(3136, 128), nn.ReLU(), nn.Linear(128, 10),
+    )
+    copt = torch.optim.Adam(cnn.parameters(), lr=1e-3)
+    cx, cy = torch.randn(64, 1, 28, 28, generator=g), torch.randint(0, 10, (64,), generator=g)
+
+    def w6():
+        copt.zero_grad()
+        nn.functional.cross_entropy(cnn(cx), cy).backward()
+        copt.step()
+
+    w["W6"] = w6
     return w
 
 

@@ -551,3 +551,9 @@ pub fn optim_step(env: Env, kind: u32, handles: Vec<H>, per: u32, h: Vec<f64>, f
         Ok(())
     })
 }
+
+/// Max pooling to `[oh, ow]` with window args [kh, kw, dh, dw, ph, pw, sh, sw].
+#[napi(js_name = "maxPool2d")]
+pub fn max_pool2d(env: Env, h: H, args: Vec<u32>, oh: u32, ow: u32) -> Result<H> {
+    op(&env, || tensor(h)?.max_pool2d(&window_args(&args)?, oh as usize, ow as usize))
+}

@@ -36,24 +36,37 @@ impl Window {
 fn im2col_t<T: Elem>(x: &[T], g: &Window, pad: T) -> Vec<T> {
     let (oh, ow) = (g.out_h(), g.out_w());
     let l = oh * ow;
-    let rows = g.c * g.kh * g.kw;
-    let mut out = vec![pad; g.n * rows * l];
-    out.par_chunks_mut(l).enumerate().for_each(|(row, dst)| {
-        let (b, r) = (row / rows, row % rows);
-        let (c, k) = (r / (g.kh * g.kw), r % (g.kh * g.kw));
-        let (ki, kj) = (k / g.kw, k % g.kw);
-        let img = &x[(b * g.c + c) * g.h * g.w..(b * g.c + c + 1) * g.h * g.w];
-        for oi in 0..oh {
-            let y = (oi * g.sh + ki * g.dh) as isize - g.ph as isize;
-            if y < 0 || y >= g.h as isize {
-                continue;
-            }
-            let src = &img[y as usize * g.w..(y as usize + 1) * g.w];
-            let drow = &mut dst[oi * ow..(oi + 1) * ow];
-            for (oj, d) in drow.iter_mut().enumerate() {
-                let xx = (oj * g.sw + kj * g.dw) as isize - g.pw as isize;
-                if xx >= 0 && xx < g.w as isize {
-                    *d = src[xx as usize];
+    let kk = g.kh * g.kw;
+    let mut out = crate::pool::take::<T>(g.n * g.c * kk * l);
+    out.resize(g.n * g.c * kk * l, pad);
+    // One task per image plane: it writes that plane's kh*kw rows.
+    out.par_chunks_mut(kk * l).enumerate().for_each(|(plane, rows)| {
+        let img = &x[plane * g.h * g.w..(plane + 1) * g.h * g.w];
+        for k in 0..kk {
+            let (ki, kj) = (k / g.kw, k % g.kw);
+            let dst = &mut rows[k * l..(k + 1) * l];
+            for oi in 0..oh {
+                let y = (oi * g.sh + ki * g.dh) as isize - g.ph as isize;
+                if y < 0 || y >= g.h as isize {
+                    continue;
+                }
+                let src = &img[y as usize * g.w..(y as usize + 1) * g.w];
+                let drow = &mut dst[oi * ow..(oi + 1) * ow];
+                if g.sw == 1 && g.dw == 1 {
+                    // Contiguous run: the in-bounds columns are one slice copy.
+                    let x0 = kj as isize - g.pw as isize;
+                    let lo = (-x0).max(0) as usize;
+                    let hi = ((g.w as isize - x0).min(ow as isize)).max(0) as usize;
+                    if lo < hi {
+                        drow[lo..hi].copy_from_slice(&src[(lo as isize + x0) as usize..(hi as isize + x0) as usize]);
+                    }
+                    continue;
+                }
+                for (oj, d) in drow.iter_mut().enumerate() {
+                    let xx = (oj * g.sw + kj * g.dw) as isize - g.pw as isize;
+                    if xx >= 0 && xx < g.w as isize {
+                        *d = src[xx as usize];
+                    }
                 }
             }
         }
@@ -100,4 +113,54 @@ pub fn im2col(x: &CpuStorage, offset: usize, g: &Window, pad: f64) -> CpuStorage
 /// `offset` is where the contiguous columns start in the storage.
 pub fn col2im(cols: &CpuStorage, offset: usize, g: &Window) -> CpuStorage {
     crate::with_storage!(cols, v, T => T::wrap(col2im_t(&v[offset..], g)))
+}
+
+fn max_pool_t<T: Elem>(x: &[T], g: &Window, oh: usize, ow: usize) -> (Vec<T>, Vec<i64>) {
+    let planes = g.n * g.c;
+    let (hw, l) = (g.h * g.w, oh * ow);
+    let mut vals = vec![T::default(); planes * l];
+    let mut idx = vec![0i64; planes * l];
+    vals.par_chunks_mut(l).zip(idx.par_chunks_mut(l)).enumerate().for_each(|(pl, (vo, io))| {
+        let img = &x[pl * hw..(pl + 1) * hw];
+        for oi in 0..oh {
+            for oj in 0..ow {
+                let mut best: Option<(T, usize)> = None;
+                for ki in 0..g.kh {
+                    let y = (oi * g.sh + ki * g.dh) as isize - g.ph as isize;
+                    if y < 0 || y >= g.h as isize {
+                        continue;
+                    }
+                    for kj in 0..g.kw {
+                        let xx = (oj * g.sw + kj * g.dw) as isize - g.pw as isize;
+                        if xx < 0 || xx >= g.w as isize {
+                            continue;
+                        }
+                        let o = y as usize * g.w + xx as usize;
+                        let v = img[o];
+                        // NaN wins, then the first maximum (PyTorch's rule).
+                        let better = match best {
+                            None => true,
+                            Some((b, _)) => !b.is_nan() && (v.is_nan() || v > b),
+                        };
+                        if better {
+                            best = Some((v, o));
+                        }
+                    }
+                }
+                let (v, o) = best.unwrap_or((T::default(), 0));
+                vo[oi * ow + oj] = v;
+                io[oi * ow + oj] = o as i64;
+            }
+        }
+    });
+    (vals, idx)
+}
+
+/// 2-D max pooling of a contiguous image: values and the flat index (within its H*W
+/// plane) of each winner. Windows are clipped to the image (padding never wins).
+pub fn max_pool2d(x: &CpuStorage, offset: usize, g: &Window, oh: usize, ow: usize) -> (CpuStorage, Vec<i64>) {
+    crate::with_storage!(x, v, T => {
+        let (vals, idx) = max_pool_t(&v[offset..], g, oh, ow);
+        (T::wrap(vals), idx)
+    })
 }

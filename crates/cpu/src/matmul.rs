@@ -76,10 +76,11 @@ fn gemm_typed<T: Elem>(a: &[T], la: &Layout, b: &[T], lb: &Layout, zero: T, one:
             )
         }
     };
-    if flops >= PAR_FLOPS {
-        let threads = rayon::current_num_threads();
+    let threads = rayon::current_num_threads();
+    if flops >= PAR_FLOPS && batches.len() < 2 * threads {
         batches.iter().for_each(|o| run(o, Parallelism::Rayon(threads)));
     } else if batches.len() > 1 && flops * batches.len() >= PAR_FLOPS {
+        // Many matrices: one per task beats splitting each one across threads.
         batches.par_iter().for_each(|o| run(o, Parallelism::None));
     } else {
         batches.iter().for_each(|o| run(o, Parallelism::None));

@@ -206,6 +206,10 @@ pub enum Op {
     Fold {
         win: ferrotorch_cpu::conv::Window,
     },
+    MaxPool {
+        indices: Tensor,
+        in_shape: Vec<usize>,
+    },
     /// A user-defined `autograd.Function`: the binding runs its JS backward.
     Custom {
         id: u64,
@@ -267,6 +271,7 @@ impl Op {
             Op::Pad { .. } => "ConstantPadNdBackward0",
             Op::Unfold { .. } => "Im2ColBackward0",
             Op::Fold { .. } => "Col2ImBackward0",
+            Op::MaxPool { .. } => "MaxPool2DWithIndicesBackward0",
             Op::Custom { name, .. } => name,
         }
     }
@@ -394,6 +399,13 @@ impl Op {
             }
             Op::Unfold { win } => vec![Some(g.col2im_win(win)?)],
             Op::Fold { win } => vec![Some(g.im2col_win(win)?)],
+            Op::MaxPool { indices, in_shape } => {
+                let (nc, hw) = (in_shape[0] * in_shape[1], in_shape[2] * in_shape[3]);
+                let l = (g.numel() / nc.max(1)) as i64;
+                let z = Tensor::zeros(&[nc, hw], g.dtype(), g.device())?;
+                let idx = indices.reshape(&[nc as i64, l])?;
+                vec![Some(z.scatter_add(1, &idx, &g.reshape(&[nc as i64, l])?)?.reshape_usize(in_shape)?)]
+            }
             Op::Custom { id, .. } => cb.custom_backward(*id, g, n_inputs)?,
         })
     }

@@ -201,6 +201,15 @@ impl Storage {
         }
     }
 
+    pub fn max_pool2d(&self, offset: usize, g: &ferrotorch_cpu::conv::Window, oh: usize, ow: usize) -> (Storage, Storage) {
+        match self {
+            Storage::Cpu(s) => {
+                let (v, i) = ferrotorch_cpu::conv::max_pool2d(s, offset, g, oh, ow);
+                (Storage::Cpu(v), Storage::Cpu(CpuStorage::I64(i)))
+            }
+        }
+    }
+
     pub fn sort(&self, l: &Layout, dim: usize, descending: bool) -> (Storage, Storage) {
         match self {
             Storage::Cpu(s) => {

@@ -80,6 +80,21 @@ impl Tensor {
         Ok(Tensor::from_storage(out, &[g.n, g.c, g.h, g.w]).record(&[&x], || Op::Fold { win: g }))
     }
 
+    /// 2-D max pooling to an `[oh, ow]` output; the gradient goes to the first maximum of
+    /// each window (PyTorch's rule).
+    pub fn max_pool2d(&self, a: &WindowArgs, oh: usize, ow: usize) -> Result<Tensor> {
+        if self.ndim() != 4 {
+            return Err(Error::shape("max_pool2d", format!("Expected 4D input, but got input of shape {:?}", self.shape())));
+        }
+        let s = self.shape();
+        let g = window("max_pool2d", s[0], s[1], s[2], s[3], a)?;
+        let x = self.contiguous();
+        let (v, i) = x.storage().read().max_pool2d(x.storage_offset(), &g, oh, ow);
+        let shape = [g.n, g.c, oh, ow];
+        let idx = Tensor::from_storage(i, &shape);
+        Ok(Tensor::from_storage(v, &shape).record(&[&x], || Op::MaxPool { indices: idx, in_shape: x.shape().to_vec() }))
+    }
+
     /// Backward helpers: the same windows in the other direction.
     pub(crate) fn im2col_win(&self, g: &Window) -> Result<Tensor> {
         let a = WindowArgs { kernel: (g.kh, g.kw), dilation: (g.dh, g.dw), padding: (g.ph, g.pw), stride: (g.sh, g.sw) };
