@@ -273,3 +273,25 @@ test('convolution and pooling read views at any storage offset', (t) => {
   const g = v.narrow(0, 2, 3).index([ft.tensor([0, 2])])
   t.deepEqual(g.toArray(), v.index([ft.tensor([2, 4])]).toArray())
 })
+
+test('interpolate matches PyTorch (nearest, linear, bilinear, align_corners, scale factors) and backpropagates', async (t) => {
+  // Values from torch 2.15 on x = arange(24).reshape(2, 1, 3, 4) ** 1.5 (fixtures/interpolate.json).
+  const ref = JSON.parse((await import('node:fs')).readFileSync(path.join(__dirname, 'fixtures', 'interpolate.json'), 'utf8'))
+  const x = ft.arange(24, { dtype: 'float64' }).reshape(2, 1, 3, 4).pow(1.5)
+  const F = nn.functional
+  const got: Record<string, ft.Tensor> = {
+    bil: F.interpolate(x, { size: [5, 7], mode: 'bilinear' }),
+    bilac: F.interpolate(x, { scaleFactor: 2, mode: 'bilinear', alignCorners: true }),
+    bilsf: F.interpolate(x, { scaleFactor: 1.5, mode: 'bilinear' }),
+    near: F.interpolate(x, { size: [6, 5], mode: 'nearest' }),
+    nearsf: F.interpolate(x, { scaleFactor: 2.5, mode: 'nearest' }),
+    lin: F.interpolate(x.select(2, 0), { size: 7, mode: 'linear' }),
+  }
+  for (const [k, v] of Object.entries(got)) {
+    const a = v.flatten().toArray() as number[]
+    t.is(a.length, ref[k].length, k)
+    a.forEach((g, i) => t.true(Math.abs(g - ref[k][i]) < 1e-9, `${k}[${i}]`))
+  }
+  const xi = ft.randn([1, 1, 3, 3], { dtype: 'float64', requiresGrad: true })
+  t.true(ft.autograd.gradcheck((z) => F.interpolate(z, { size: [4, 5], mode: 'bilinear' }), [xi]))
+})
