@@ -57,7 +57,7 @@ pub fn expf_fast(x: f32) -> f32 {
     let scaled = y * f32::from_bits(((n1 + 127) as u32) << 23) * f32::from_bits(((n2 + 127) as u32) << 23);
     let r = if x > 88.72283 { f32::INFINITY } else { scaled };
     let r = if x < -87.33654 { 0.0 } else { r };
-    if x != x {
+    if x.is_nan() {
         x
     } else {
         r
