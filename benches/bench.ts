@@ -80,6 +80,53 @@ const W: Workload[] = [
     },
   },
   {
+    id: 'W8',
+    name: 'char transformer step (2 pre-LN blocks, d128)',
+    make: () => {
+      ft.manualSeed(0)
+      const { nn } = ft
+      const F = nn.functional
+      class Block extends nn.Module {
+        ln1 = new nn.LayerNorm(128)
+        q = new nn.Linear(128, 128)
+        k = new nn.Linear(128, 128)
+        v = new nn.Linear(128, 128)
+        o = new nn.Linear(128, 128)
+        ln2 = new nn.LayerNorm(128)
+        fc1 = new nn.Linear(128, 512)
+        fc2 = new nn.Linear(512, 128)
+        forward(x: ft.Tensor): ft.Tensor {
+          const [B, T] = x.shape
+          const h = this.ln1.call(x)
+          const heads = (t: ft.Tensor) => t.reshape(B, T, 4, 32).transpose(1, 2)
+          const a = F.scaledDotProductAttention(heads(this.q.call(h)), heads(this.k.call(h)), heads(this.v.call(h)), { isCausal: true })
+          x = x.add(this.o.call(a.transpose(1, 2).reshape(B, T, 128)))
+          return x.add(this.fc2.call(F.gelu(this.fc1.call(this.ln2.call(x)))))
+        }
+      }
+      class Model extends nn.Module {
+        tok = new nn.Embedding(65, 128)
+        pos = new nn.Embedding(64, 128)
+        blocks = new nn.Sequential(new Block(), new Block())
+        ln = new nn.LayerNorm(128)
+        head = new nn.Linear(128, 65)
+        forward(idx: ft.Tensor): ft.Tensor {
+          const x = this.tok.call(idx).add(this.pos.call(ft.arange(64)))
+          return this.head.call(this.ln.call(this.blocks.call(x)))
+        }
+      }
+      const model = new Model()
+      const opt = new ft.optim.Adam(model.parameters(), { lr: 1e-3 })
+      const idx = ft.randint(0, 65, [16, 64])
+      const tgt = ft.randint(0, 65, [16, 64])
+      return () => {
+        opt.zeroGrad()
+        F.crossEntropy(model.call(idx).reshape(-1, 65), tgt.reshape(-1)).backward()
+        opt.step()
+      }
+    },
+  },
+  {
     id: 'MM_FB',
     name: 'matmul 1024 fwd+bwd',
     make: () => {

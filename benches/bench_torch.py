@@ -85,6 +85,43 @@ def workloads():
         copt.step()
 
     w["W6"] = w6
+    F = nn.functional
+
+    class Block(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.ln1, self.ln2 = nn.LayerNorm(128), nn.LayerNorm(128)
+            self.q, self.k, self.v, self.o = (nn.Linear(128, 128) for _ in range(4))
+            self.fc1, self.fc2 = nn.Linear(128, 512), nn.Linear(512, 128)
+
+        def forward(self, x):
+            B, T, _ = x.shape
+            h = self.ln1(x)
+            heads = lambda t: t.reshape(B, T, 4, 32).transpose(1, 2)
+            a = F.scaled_dot_product_attention(heads(self.q(h)), heads(self.k(h)), heads(self.v(h)), is_causal=True)
+            x = x + self.o(a.transpose(1, 2).reshape(B, T, 128))
+            return x + self.fc2(F.gelu(self.fc1(self.ln2(x))))
+
+    class Model(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.tok, self.pos = nn.Embedding(65, 128), nn.Embedding(64, 128)
+            self.blocks = nn.Sequential(Block(), Block())
+            self.ln, self.head = nn.LayerNorm(128), nn.Linear(128, 65)
+
+        def forward(self, idx):
+            return self.head(self.ln(self.blocks(self.tok(idx) + self.pos(torch.arange(64)))))
+
+    tm = Model()
+    topt = torch.optim.Adam(tm.parameters(), lr=1e-3)
+    tidx, ttgt = torch.randint(0, 65, (16, 64), generator=g), torch.randint(0, 65, (16, 64), generator=g)
+
+    def w8():
+        topt.zero_grad()
+        F.cross_entropy(tm(tidx).reshape(-1, 65), ttgt.reshape(-1)).backward()
+        topt.step()
+
+    w["W8"] = w8
     return w
 
 
