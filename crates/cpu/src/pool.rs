@@ -13,7 +13,7 @@ const MIN_BYTES: usize = 64 << 10;
 /// At most this many bytes stay cached per thread.
 const MAX_BYTES: usize = 512 << 20;
 /// At most this many buffers per (dtype, length).
-const MAX_PER_KEY: usize = 64;
+const MAX_PER_KEY: usize = 16;
 
 #[derive(Default)]
 struct Pool {
@@ -23,6 +23,20 @@ struct Pool {
 
 thread_local! {
     static POOL: RefCell<Pool> = RefCell::new(Pool::default());
+    /// Bytes handed out from the cache and not yet claimed by a new storage: memory the
+    /// process already holds, so it is not news to the GC.
+    static REUSED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Takes up to `n` bytes of the reused-buffer credit (see `REUSED`).
+pub fn claim_reused(n: usize) -> usize {
+    REUSED
+        .try_with(|c| {
+            let k = c.get().min(n);
+            c.set(c.get() - k);
+            k
+        })
+        .unwrap_or(0)
 }
 
 /// An empty Vec with room for `n` elements, reused from the cache when possible.
@@ -38,6 +52,7 @@ pub fn take<T: Elem>(n: usize) -> Vec<T> {
             s
         });
         if let Ok(Some(s)) = hit {
+            let _ = REUSED.try_with(|c| c.set(c.get() + bytes));
             let mut v = T::into_vec(s);
             v.clear();
             return v;
@@ -46,24 +61,28 @@ pub fn take<T: Elem>(n: usize) -> Vec<T> {
     Vec::with_capacity(n)
 }
 
-/// Gives a buffer back for reuse (dropped when the cache is full or it is small).
-pub fn recycle(s: CpuStorage) {
+/// Gives a buffer back for reuse; false when it was freed instead (cache full or small).
+pub fn recycle(s: CpuStorage) -> bool {
     let (d, n) = (s.dtype(), s.len());
     let bytes = s.nbytes();
     if bytes < MIN_BYTES {
-        return;
+        return false;
     }
-    let _ = POOL.try_with(|p| {
+    POOL.try_with(|p| {
         let mut p = p.borrow_mut();
         if p.bytes + bytes > MAX_BYTES {
-            return;
+            return false;
         }
         let e = p.free.entry((d, n)).or_default();
         if e.len() < MAX_PER_KEY {
             e.push(s);
             p.bytes += bytes;
+            true
+        } else {
+            false
         }
-    });
+    })
+    .unwrap_or(false)
 }
 
 /// Drops every cached buffer on this thread (`emptyCache`).

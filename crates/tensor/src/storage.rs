@@ -47,7 +47,11 @@ impl StorageCell {
         let (nbytes, device) = match &s {
             Storage::Cpu(c) => (c.nbytes(), Device::Cpu),
         };
-        EXTERNAL_DELTA.with(|c| c.set(c.get() + (nbytes + OVERHEAD) as i64));
+        // A buffer reused from the pool is memory V8 already knows about (see `Drop`).
+        let reused = match &s {
+            Storage::Cpu(_) => ferrotorch_cpu::pool::claim_reused(nbytes),
+        };
+        EXTERNAL_DELTA.with(|c| c.set(c.get() + (nbytes - reused + OVERHEAD) as i64));
         StorageCell { data: RwLock::new(s), nbytes, device, version: AtomicU64::new(0) }
     }
 
@@ -71,12 +75,13 @@ impl StorageCell {
 
 impl Drop for StorageCell {
     fn drop(&mut self) {
-        let n = (self.nbytes + OVERHEAD) as i64;
+        // Large CPU buffers go back to the pool for the next op of the same size; those stay
+        // counted as external memory (the process still holds them), freed ones do not.
+        let Storage::Cpu(s) = std::mem::replace(self.data.get_mut(), Storage::Cpu(CpuStorage::Bool(Vec::new())));
+        let kept = ferrotorch_cpu::pool::recycle(s);
+        let n = (if kept { 0 } else { self.nbytes } + OVERHEAD) as i64;
         // The thread-local may already be gone while a thread exits.
         let _ = EXTERNAL_DELTA.try_with(|c| c.set(c.get() - n));
-        // Large CPU buffers go back to the pool for the next op of the same size.
-        let Storage::Cpu(s) = std::mem::replace(self.data.get_mut(), Storage::Cpu(CpuStorage::Bool(Vec::new())));
-        ferrotorch_cpu::pool::recycle(s);
     }
 }
 
