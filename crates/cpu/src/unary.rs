@@ -45,7 +45,10 @@ pub fn expf_fast(x: f32) -> f32 {
     let xc = x.clamp(-87.33654, 88.72283);
     // floor() by truncation and a correction: a libm call without SSE4.1, this vectorizes.
     let v = xc * LOG2E + 0.5;
-    let t = v as i32;
+    // NaN is replaced before the unchecked conversion; the clamp bounds |v| below 2^31.
+    let v = if v.is_nan() { 0.0 } else { v };
+    // SAFETY: v is finite and within i32 range (|v| < 129).
+    let t: i32 = unsafe { v.to_int_unchecked() };
     let n = t - ((t as f32 > v) as i32);
     let fx = n as f32;
     let g = xc - fx * 0.693_359_4 - fx * -2.121_944_4e-4;
