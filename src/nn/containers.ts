@@ -1,17 +1,8 @@
 // Sequential, ModuleList and ModuleDict: children named '0', '1', ... or by key.
 import { Module } from './module'
 
-export class Sequential extends Module {
-  constructor(...modules: (Module | Record<string, Module>)[]) {
-    super()
-    if (modules.length === 1 && !(modules[0] instanceof Module)) {
-      for (const [k, m] of Object.entries(modules[0])) this.registerModule(k, m)
-    } else modules.forEach((m, i) => this.registerModule(String(i), m as Module))
-  }
-  forward(x: any): any {
-    for (const m of this.children()) x = m.call(x)
-    return x
-  }
+/** Children named '0', '1', ...: length, indexing, append and iteration. */
+abstract class IndexedModules extends Module {
   get length(): number {
     return this.children().length
   }
@@ -28,24 +19,23 @@ export class Sequential extends Module {
   }
 }
 
-export class ModuleList extends Module {
+export class Sequential extends IndexedModules {
+  constructor(...modules: (Module | Record<string, Module>)[]) {
+    super()
+    if (modules.length === 1 && !(modules[0] instanceof Module)) {
+      for (const [k, m] of Object.entries(modules[0])) this.registerModule(k, m)
+    } else modules.forEach((m, i) => this.registerModule(String(i), m as Module))
+  }
+  forward(x: any): any {
+    for (const m of this.children()) x = m.call(x)
+    return x
+  }
+}
+
+export class ModuleList extends IndexedModules {
   constructor(modules: Module[] = []) {
     super()
     modules.forEach((m, i) => this.registerModule(String(i), m))
-  }
-  get length(): number {
-    return this.children().length
-  }
-  at(i: number): Module {
-    const c = this.children()
-    return c[i < 0 ? i + c.length : i]
-  }
-  append(m: Module): this {
-    this.registerModule(String(this.children().length), m)
-    return this
-  }
-  [Symbol.iterator](): Iterator<Module> {
-    return this.children()[Symbol.iterator]()
   }
 }
 

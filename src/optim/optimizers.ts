@@ -59,13 +59,8 @@ export class Adam extends Optimizer {
   }
   /** AdamW decays the weights directly instead of through the gradient. */
   protected decoupled = false
-  protected update(p: Tensor, grad: Tensor, st: Record<string, any>, g: ParamGroup): void {
-    const [b1, b2] = g.betas
-    let d = g.maximize ? grad.neg() : grad
-    if (g.weightDecay) {
-      if (this.decoupled) p.mul_(1 - g.lr * g.weightDecay)
-      else d = d.add(p, { alpha: g.weightDecay })
-    }
+  /** Creates the state on the first step and counts the step. */
+  private advance(p: Tensor, st: Record<string, any>, g: ParamGroup): void {
     if (st.step === undefined) {
       st.step = 0
       st.exp_avg = zerosLike(p)
@@ -73,6 +68,15 @@ export class Adam extends Optimizer {
       if (g.amsgrad) st.max_exp_avg_sq = zerosLike(p)
     }
     st.step += 1
+  }
+  protected update(p: Tensor, grad: Tensor, st: Record<string, any>, g: ParamGroup): void {
+    const [b1, b2] = g.betas
+    let d = g.maximize ? grad.neg() : grad
+    if (g.weightDecay) {
+      if (this.decoupled) p.mul_(1 - g.lr * g.weightDecay)
+      else d = d.add(p, { alpha: g.weightDecay })
+    }
+    this.advance(p, st, g)
     // exp_avg.lerp_(grad, 1 - beta1); exp_avg_sq.mul_(beta2).addcmul_(grad, grad, 1 - beta2)
     st.exp_avg = st.exp_avg.add(d.sub(st.exp_avg).mul(1 - b1))
     st.exp_avg_sq = st.exp_avg_sq.mul(b2).add(d.mul(d).mul(1 - b2))
@@ -90,14 +94,7 @@ export class Adam extends Optimizer {
   protected fusedStep(ps: Tensor[], sts: Record<string, any>[], g: ParamGroup): boolean {
     const [b1, b2] = g.betas
     ps.forEach((p, i) => {
-      const st = sts[i]
-      if (st.step === undefined) {
-        st.step = 0
-        st.exp_avg = zerosLike(p)
-        st.exp_avg_sq = zerosLike(p)
-        if (g.amsgrad) st.max_exp_avg_sq = zerosLike(p)
-      }
-      st.step += 1
+      this.advance(p, sts[i], g)
     })
     const states = sts.map((st) => (g.amsgrad ? [st.exp_avg, st.exp_avg_sq, st.max_exp_avg_sq] : [st.exp_avg, st.exp_avg_sq]))
     N.optimStep(1, handles(ps, states), g.amsgrad ? 5 : 4, [g.lr, b1, b2, g.eps, g.weightDecay], [g.amsgrad, g.maximize, this.decoupled], sts.map((st) => st.step))
@@ -120,9 +117,8 @@ export class RMSprop extends Optimizer {
     const a = opts(args, ['lr', 'alpha', 'eps', 'weightDecay', 'momentum', 'centered', 'maximize'], 'RMSprop')
     super(params, { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false, ...a })
   }
-  protected update(p: Tensor, grad: Tensor, st: Record<string, any>, g: ParamGroup): void {
-    let d = g.maximize ? grad.neg() : grad
-    if (g.weightDecay) d = d.add(p, { alpha: g.weightDecay })
+  /** Creates the state on the first step and counts the step. */
+  private advance(p: Tensor, st: Record<string, any>, g: ParamGroup): void {
     if (st.step === undefined) {
       st.step = 0
       st.square_avg = zerosLike(p)
@@ -130,6 +126,11 @@ export class RMSprop extends Optimizer {
       if (g.centered) st.grad_avg = zerosLike(p)
     }
     st.step += 1
+  }
+  protected update(p: Tensor, grad: Tensor, st: Record<string, any>, g: ParamGroup): void {
+    let d = g.maximize ? grad.neg() : grad
+    if (g.weightDecay) d = d.add(p, { alpha: g.weightDecay })
+    this.advance(p, st, g)
     st.square_avg = st.square_avg.mul(g.alpha).add(d.mul(d).mul(1 - g.alpha))
     let avg: Tensor
     if (g.centered) {
@@ -143,14 +144,7 @@ export class RMSprop extends Optimizer {
   }
   protected fusedStep(ps: Tensor[], sts: Record<string, any>[], g: ParamGroup): boolean {
     ps.forEach((p, i) => {
-      const st = sts[i]
-      if (st.step === undefined) {
-        st.step = 0
-        st.square_avg = zerosLike(p)
-        if (g.momentum > 0) st.momentum_buffer = zerosLike(p)
-        if (g.centered) st.grad_avg = zerosLike(p)
-      }
-      st.step += 1
+      this.advance(p, sts[i], g)
     })
     const states = sts.map((st) => [st.square_avg, ...(g.centered ? [st.grad_avg] : []), ...(g.momentum > 0 ? [st.momentum_buffer] : [])])
     N.optimStep(2, handles(ps, states), 2 + states[0].length, [g.lr, g.alpha, g.eps, g.weightDecay, g.momentum], [g.centered, g.maximize], [])
