@@ -11,9 +11,6 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
 
 export declare function addAlpha(a: H, b: H, alpha: number, kind: number): H
 
-/** A new handle for the same tensor (`detach()` until autograd lands; `alias`). */
-export declare function alias(h: H): H
-
 export declare function arange(start: number, end: number, step: number, dtype: number, device: string): H
 
 export declare function argmax(h: H, isMax: boolean, dim: number | undefined | null, keepdim: boolean): H

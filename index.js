@@ -836,7 +836,6 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.addAlpha = nativeBinding.addAlpha
-module.exports.alias = nativeBinding.alias
 module.exports.arange = nativeBinding.arange
 module.exports.argmax = nativeBinding.argmax
 module.exports.argReduce = nativeBinding.argReduce

@@ -280,12 +280,6 @@ pub fn clone(env: Env, h: H) -> Result<H> {
     op(&env, || Ok(tensor(h)?.deep_clone()))
 }
 
-/// A new handle for the same tensor (`detach()` until autograd lands; `alias`).
-#[napi]
-pub fn alias(env: Env, h: H) -> Result<H> {
-    op(&env, || tensor(h))
-}
-
 #[napi]
 pub fn copy_(env: Env, dst: H, src: H) -> Result<()> {
     guard(&env, || tensor(dst)?.copy_(&tensor(src)?))

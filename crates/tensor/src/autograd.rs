@@ -342,7 +342,7 @@ impl Op {
                 let (ga, gb) = linalg::matmul_backward(a, b, g)?;
                 vec![Some(ga), Some(gb)]
             }
-            Op::Cast { from } => vec![Some(g.to_dtype_grad(*from)?)],
+            Op::Cast { from } => vec![Some(g.to_dtype(*from))],
             Op::Reshape { in_shape } => vec![Some(g.reshape_usize(in_shape)?)],
             Op::Permute { dims } => {
                 let mut inv = vec![0i64; dims.len()];
@@ -575,10 +575,6 @@ impl Tensor {
         }
         let r = if dims.is_empty() { self.clone() } else { self.sum(Some(&dims), true)? };
         r.reshape_usize(shape)
-    }
-
-    fn to_dtype_grad(&self, d: DType) -> Result<Tensor> {
-        Ok(self.to_dtype(d))
     }
 
     /// Version check before a node's backward.

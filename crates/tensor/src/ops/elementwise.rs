@@ -105,15 +105,11 @@ impl Tensor {
                 if ct.is_float() {
                     self.binary(BinaryOp::Div, other)?.unary(UnaryOp::Trunc)
                 } else {
-                    self.binary(BinaryOp::Div, &other.to_dtype(ct))?.unary(UnaryOp::Trunc)?.to_dtype_checked(ct)
+                    self.binary(BinaryOp::Div, &other.to_dtype(ct))?.unary(UnaryOp::Trunc).map(|t| t.to_dtype(ct))
                 }
             }
             Some(m) => Err(Error::arg("div", format!("expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{m}'"))),
         }
-    }
-
-    fn to_dtype_checked(&self, d: DType) -> Result<Tensor> {
-        Ok(self.to_dtype(d))
     }
 
     /// `pow(self, exponent)` with a scalar exponent: ints stay ints for integral exponents.

@@ -194,16 +194,13 @@ impl Tensor {
             ));
         }
         broadcast_shapes("masked_fill", self.shape(), mask.shape())?;
-        Tensor::where_(mask, &value.to_dtype(self.dtype()), self)?.to_dtype_same(self.dtype())
+        // Both branches share self's dtype, so the result keeps it.
+        Tensor::where_(mask, &value.to_dtype(self.dtype()), self)
     }
 
     pub fn masked_fill_scalar(&self, mask: &Tensor, value: Scalar) -> Result<Tensor> {
         let v = Tensor::scalar(value, self.dtype(), self.device())?;
         self.masked_fill(mask, &v)
-    }
-
-    fn to_dtype_same(&self, d: DType) -> Result<Tensor> {
-        Ok(self.to_dtype(d))
     }
 
     /// `F.embedding(input, weight)`: rows of `weight` picked by integer `input`.

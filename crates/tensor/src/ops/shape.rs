@@ -509,7 +509,7 @@ impl Tensor {
         Ok(out.record(&[self], || Op::Pad { pad: pad.to_vec() }))
     }
 
-    /// `diagonal`-free helper used by `eye`-like masks: the tensor as `dtype` if needed.
+    /// The tensor itself when floating point, else a float32 copy (ops that promote ints).
     pub fn ensure_float(&self) -> Tensor {
         if self.dtype().is_float() {
             self.clone()
