@@ -296,21 +296,6 @@ pub fn assign(env: Env, dst: H, src: H, op_name: String) -> Result<()> {
     guard(&env, || tensor(dst)?.assign_result(intern(&op_name), &tensor(src)?))
 }
 
-#[napi]
-pub fn cuda_is_available() -> bool {
-    ferrotorch_cuda::is_available()
-}
-
-#[napi]
-pub fn cuda_device_count() -> u32 {
-    ferrotorch_cuda::device_count() as u32
-}
-
-#[napi]
-pub fn cuda_compiled() -> bool {
-    ferrotorch_cuda::compiled()
-}
-
 thread_local! {
     static NAMES: std::cell::RefCell<std::collections::HashMap<String, &'static str>> = Default::default();
 }

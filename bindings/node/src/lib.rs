@@ -2,6 +2,7 @@
 //! hand back handles. Grouped by family like the ops.
 mod autograd;
 mod create;
+mod cuda;
 mod fast;
 mod ops;
 mod table;

@@ -153,6 +153,9 @@ pub enum Op {
     Cast {
         from: DType,
     },
+    ToDevice {
+        from: ferrotorch_core::Device,
+    },
     Reshape {
         in_shape: Vec<usize>,
     },
@@ -256,7 +259,7 @@ impl Op {
             Op::Scan { op: ScanOp::Sum, .. } => "CumsumBackward0",
             Op::Scan { op: ScanOp::Prod, .. } => "CumprodBackward0",
             Op::Matmul { .. } => "MmBackward0",
-            Op::Cast { .. } => "ToCopyBackward0",
+            Op::Cast { .. } | Op::ToDevice { .. } => "ToCopyBackward0",
             Op::Reshape { .. } => "ViewBackward0",
             Op::Permute { .. } => "PermuteBackward0",
             Op::Expand { .. } => "ExpandBackward0",
@@ -343,6 +346,7 @@ impl Op {
                 vec![Some(ga), Some(gb)]
             }
             Op::Cast { from } => vec![Some(g.to_dtype(*from))],
+            Op::ToDevice { from } => vec![Some(g.to_device(*from)?)],
             Op::Reshape { in_shape } => vec![Some(g.reshape_usize(in_shape)?)],
             Op::Permute { dims } => {
                 let mut inv = vec![0i64; dims.len()];

@@ -159,13 +159,13 @@ impl Tensor {
             let src = p.view.contiguous();
             let base = src.storage_offset();
             let offs: Vec<usize> = lin.iter().map(|&o| o + base).collect();
-            let s = src.storage().read().take(&offs);
+            let s = src.storage().read().take(&offs)?;
             let lin_t = Tensor::from_cpu(ferrotorch_cpu::CpuStorage::I64(lin.iter().map(|&x| x as i64).collect()), &[lin.len()]);
             let in_shape = p.view.shape().to_vec();
             return Ok(Tensor::from_storage(s, &shape).record(&[&src], || crate::autograd::Op::TakeLinear { lin: lin_t, in_shape }));
         }
         let (offs, shape) = advanced(&p.view, &p.adv)?;
-        let s = p.view.storage().read().take(&offs);
+        let s = p.view.storage().read().take(&offs)?;
         Ok(Tensor::from_storage(s, &shape))
     }
 
@@ -194,7 +194,7 @@ impl Tensor {
         })?;
         let v = v.copy_as(self.dtype());
         let src = v.storage().read();
-        self.storage().write().put(&offs, &src, accumulate);
+        self.storage().write().put(&offs, &src, accumulate)?;
         Ok(())
     }
 }

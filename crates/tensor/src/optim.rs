@@ -5,14 +5,7 @@
 use crate::tensor::Tensor;
 use ferrotorch_core::{DType, Error, Result};
 
-/// Which update, with its hyperparameters.
-#[derive(Clone, Copy, Debug)]
-pub enum Step {
-    Sgd { lr: f64, momentum: f64, dampening: f64, weight_decay: f64, nesterov: bool, maximize: bool, first: bool },
-    Adam { lr: f64, b1: f64, b2: f64, eps: f64, weight_decay: f64, amsgrad: bool, maximize: bool, decoupled: bool, step: f64 },
-    Rmsprop { lr: f64, alpha: f64, eps: f64, weight_decay: f64, momentum: f64, centered: bool, maximize: bool },
-    Adagrad { lr: f64, weight_decay: f64, eps: f64, maximize: bool },
-}
+pub use ferrotorch_core::OptimStep as Step;
 
 trait F:
     Copy
@@ -185,9 +178,32 @@ pub fn fused_step(step: Step, tensors: &[Tensor]) -> Result<()> {
     let grad = if tensors[1].same_storage(p) { tensors[1].deep_clone() } else { tensors[1].clone() };
     let mut refs: Vec<&Tensor> = vec![p, &grad];
     refs.extend(tensors[2..].iter());
+    if let ferrotorch_core::Device::Cuda(_) = p.device() {
+        return cuda_step(step, &refs);
+    }
     match p.dtype() {
         DType::F32 => run::<f32>(step, &refs),
         DType::F64 => run::<f64>(step, &refs),
         d => Err(Error::dtype("optimizer.step", format!("fused steps support float32 and float64 parameters, got {d}"))),
     }
+}
+
+/// The fused step on a CUDA device: one kernel launch updates the parameter and its state.
+fn cuda_step(step: Step, ts: &[&Tensor]) -> Result<()> {
+    let p = ts[0];
+    if !matches!(p.dtype(), DType::F32 | DType::F64) {
+        return Err(Error::dtype("optimizer.step", format!("fused steps support float32 and float64 parameters, got {}", p.dtype())));
+    }
+    Tensor::same_device("optimizer.step", ts)?;
+    // Write locks on every storage for the duration of the launch (the param and the
+    // state are written; the grad only read, and it never aliases them).
+    let guards: Vec<_> = ts.iter().map(|t| t.storage().write()).collect();
+    let mut args = Vec::with_capacity(ts.len());
+    for (g, t) in guards.iter().zip(ts) {
+        match &**g {
+            crate::storage::Storage::Cuda(c) => args.push((c, t.storage_offset())),
+            crate::storage::Storage::Cpu(_) => unreachable!("same_device checked"),
+        }
+    }
+    ferrotorch_cuda::optim_step(step, &args, p.numel())
 }

@@ -185,7 +185,9 @@ impl Tensor {
 
     /// A contiguous copy in `dtype` (always a new storage).
     pub fn copy_as(&self, dtype: DType) -> Tensor {
-        let s = self.0.storage.read().to_contiguous(&self.0.layout, dtype);
+        // Infallible on CPU; a CUDA driver failure here (device lost, out of memory) is a
+        // panic the binding's guard turns into a JS error.
+        let s = self.0.storage.read().to_contiguous(&self.0.layout, dtype).unwrap_or_else(|e| panic!("{e}"));
         let from = self.dtype();
         Tensor::from_storage(s, self.shape()).record(&[self], || crate::autograd::Op::Cast { from })
     }
@@ -216,17 +218,17 @@ impl Tensor {
         if device == self.device() {
             return Ok(self.clone());
         }
-        match device {
-            Device::Cpu => Ok(self.clone()),
-            Device::Cuda(i) => Err(crate::storage::cuda_err(i)),
-        }
+        let s = self.0.storage.read().to_device(&self.0.layout, device)?;
+        let from = self.device();
+        Ok(Tensor::from_storage(s, self.shape()).record(&[self], || crate::autograd::Op::ToDevice { from }))
     }
 
     /// The elements in row-major order as contiguous CPU storage.
     pub fn to_cpu_storage(&self) -> Result<CpuStorage> {
         let s = self.0.storage.read();
-        match s.to_contiguous(&self.0.layout, self.dtype()) {
+        match s.to_contiguous(&self.0.layout, self.dtype())? {
             Storage::Cpu(c) => Ok(c),
+            Storage::Cuda(c) => c.to_cpu(),
         }
     }
 
@@ -236,7 +238,10 @@ impl Tensor {
             return Err(Error::arg("item", format!("a Tensor with {} elements cannot be converted to Scalar", self.numel())));
         }
         let s = self.0.storage.read();
-        Ok(s.cpu()?.get_f64(self.0.layout.offset))
+        match &*s {
+            Storage::Cpu(c) => Ok(c.get_f64(self.0.layout.offset)),
+            Storage::Cuda(_) => Ok(self.to_cpu_storage()?.get_f64(0)),
+        }
     }
 
     pub fn item_i64(&self) -> Result<i64> {
@@ -244,7 +249,10 @@ impl Tensor {
             return Err(Error::arg("item", format!("a Tensor with {} elements cannot be converted to Scalar", self.numel())));
         }
         let s = self.0.storage.read();
-        Ok(s.cpu()?.get_i64(self.0.layout.offset))
+        match &*s {
+            Storage::Cpu(c) => Ok(c.get_i64(self.0.layout.offset)),
+            Storage::Cuda(_) => Ok(self.to_cpu_storage()?.get_i64(0)),
+        }
     }
 
     /// Checks that all tensors share one device, in PyTorch's words.
@@ -260,9 +268,9 @@ impl Tensor {
 
     // ---- in-place writes ------------------------------------------------------------
 
-    /// `copy_(src)`: writes `src` (broadcast, cast) into this view.
+    /// `copy_(src)`: writes `src` (broadcast, cast, and moved across devices, as
+    /// PyTorch's copy_ does) into this view.
     pub fn copy_(&self, src: &Tensor) -> Result<()> {
-        Tensor::same_device("copy_", &[self, src])?;
         let ls = src.layout().broadcast_to("copy_", self.shape())?;
         // Read first, then write: the source may alias the destination.
         let tmp = if self.same_storage(src) { Some(src.copy_as(src.dtype())) } else { None };
@@ -272,13 +280,11 @@ impl Tensor {
         };
         let sr = src_t.0.storage.read();
         let mut w = self.0.storage.write();
-        w.copy_from(&self.0.layout, &sr, &ls);
-        Ok(())
+        w.copy_from(&self.0.layout, &sr, &ls)
     }
 
     /// `fill_(value)`.
     pub fn fill_(&self, value: f64) -> Result<()> {
-        self.0.storage.write().fill(&self.0.layout, value);
-        Ok(())
+        self.0.storage.write().fill(&self.0.layout, value)
     }
 }

@@ -56,7 +56,7 @@ impl Tensor {
         let s = self.shape();
         let g = window("unfold", s[0], s[1], s[2], s[3], a)?;
         let x = self.contiguous();
-        let out = x.storage().read().im2col(x.storage_offset(), &g, pad);
+        let out = x.storage().read().im2col(x.storage_offset(), &g, pad)?;
         let shape = [g.n, g.c * g.kh * g.kw, g.out_h() * g.out_w()];
         Ok(Tensor::from_storage(out, &shape).record(&[&x], || Op::Unfold { win: g }))
     }
@@ -76,7 +76,7 @@ impl Tensor {
             return Err(Error::shape("fold", format!("Given output_size={output:?}, kernel_size={:?}, expected size of input's dimension 2 to match the calculated number of sliding blocks {}, but got input.size(2)={}", a.kernel, g.out_h() * g.out_w(), s[2])));
         }
         let x = self.contiguous();
-        let out = x.storage().read().col2im(x.storage_offset(), &g);
+        let out = x.storage().read().col2im(x.storage_offset(), &g)?;
         Ok(Tensor::from_storage(out, &[g.n, g.c, g.h, g.w]).record(&[&x], || Op::Fold { win: g }))
     }
 
@@ -89,7 +89,7 @@ impl Tensor {
         let s = self.shape();
         let g = window("max_pool2d", s[0], s[1], s[2], s[3], a)?;
         let x = self.contiguous();
-        let (v, i) = x.storage().read().max_pool2d(x.storage_offset(), &g, oh, ow);
+        let (v, i) = x.storage().read().max_pool2d(x.storage_offset(), &g, oh, ow)?;
         let shape = [g.n, g.c, oh, ow];
         let idx = Tensor::from_storage(i, &shape);
         Ok(Tensor::from_storage(v, &shape).record(&[&x], || Op::MaxPool { indices: idx, in_shape: x.shape().to_vec() }))

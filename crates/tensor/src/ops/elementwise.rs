@@ -16,7 +16,7 @@ impl Tensor {
             return self.to_dtype(DType::I64).unary(op);
         }
         let x = if !op.keeps_int() && !dt.is_float() { self.copy_as(DEFAULT_FLOAT) } else { self.clone() };
-        let s = x.storage().read().unary(op, x.layout());
+        let s = x.storage().read().unary(op, x.layout())?;
         let out = Tensor::from_storage(s, self.shape());
         Ok(out.clone().record(&[self], || Op::Unary { op, x: x.clone(), out: out.detach() }))
     }
@@ -143,7 +143,7 @@ impl Tensor {
         let lc = cond.layout().broadcast_to("where", &shape)?;
         let la = a.layout().broadcast_to("where", &shape)?;
         let lb = b.layout().broadcast_to("where", &shape)?;
-        let s = cond.storage().read().where_(&lc, &a.storage().read(), &la, &b.storage().read(), &lb);
+        let s = cond.storage().read().where_(&lc, &a.storage().read(), &la, &b.storage().read(), &lb)?;
         let out = Tensor::from_storage(s, &shape);
         Ok(out.record(&[&a, &b], || Op::Where { cond: cond.detach(), a_shape: a.shape().to_vec(), b_shape: b.shape().to_vec() }))
     }

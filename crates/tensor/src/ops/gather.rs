@@ -72,7 +72,7 @@ impl Tensor {
         let idx = if index.ndim() == 0 { index.reshape(&[1])? } else { index.clone() };
         x.check_gather_shapes("gather", d, &idx)?;
         let offs = gather_offsets("gather", x.layout(), d, &idx, false)?;
-        let s = x.storage().read().take(&offs);
+        let s = x.storage().read().take(&offs)?;
         let out =
             Tensor::from_storage(s, idx.shape()).record(&[&x], || Op::Gather { dim: d, index: idx.detach(), in_shape: x.shape().to_vec() });
         if index.ndim() == 0 {
@@ -106,8 +106,8 @@ impl Tensor {
         let offs = gather_offsets(op, out.layout(), d, index, false)?;
         let sl = Layout { shape: index.shape().to_vec(), strides: src_c.strides().to_vec(), offset: src_c.storage_offset() };
         let src_offs: Vec<usize> = sl.offsets().collect();
-        let vals = src_c.storage().read().take(&src_offs);
-        out.storage().write().put(&offs, &vals, accumulate);
+        let vals = src_c.storage().read().take(&src_offs)?;
+        out.storage().write().put(&offs, &vals, accumulate)?;
         // The gradient of src is gathered over its index-shaped corner.
         let src_used = if src_c.shape() == index.shape() {
             src_c.clone()

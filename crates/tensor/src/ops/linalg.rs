@@ -43,7 +43,7 @@ impl Tensor {
         sb.extend([k, n]);
         let la = self.layout().broadcast_to(op, &sa)?;
         let lb = o.layout().broadcast_to(op, &sb)?;
-        let s = self.storage().read().matmul(&la, &o.storage().read(), &lb);
+        let s = self.storage().read().matmul(&la, &o.storage().read(), &lb)?;
         let mut out = batch;
         out.extend([m, n]);
         let r = Tensor::from_storage(s, &out);

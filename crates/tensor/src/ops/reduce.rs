@@ -53,7 +53,7 @@ impl Tensor {
                 return Err(Error::arg(name, "Expected reduction dim to have non-zero size."));
             }
         }
-        let s = self.storage().read().reduce(op, self.layout(), &ds);
+        let s = self.storage().read().reduce(op, self.layout(), &ds)?;
         let out = Tensor::from_storage(s, &self.reduced_shape(&ds, keepdim));
         Ok(match op {
             ReduceOp::Sum => out.record(&[self], || Op::Sum { in_shape: self.shape().to_vec(), dims: ds, keepdim }),
@@ -94,7 +94,7 @@ impl Tensor {
         if x.shape()[d] == 0 {
             return Err(Error::arg(name, format!("Expected reduction dim {d} to have non-zero size.")));
         }
-        let (v, i) = x.storage().read().arg_reduce(op, x.layout(), d);
+        let (v, i) = x.storage().read().arg_reduce(op, x.layout(), d)?;
         let mut shape = x.reduced_shape(&[d], keepdim);
         if self.ndim() == 0 {
             shape = vec![];
@@ -226,7 +226,7 @@ impl Tensor {
         let name = if op == ScanOp::Sum { "cumsum" } else { "cumprod" };
         let x = if self.ndim() == 0 { self.reshape(&[1])? } else { self.clone() };
         let d = normalize_dim(name, dim, x.ndim())?;
-        let s = x.storage().read().scan(op, x.layout(), d);
+        let s = x.storage().read().scan(op, x.layout(), d)?;
         let out = Tensor::from_storage(s, self.shape());
         Ok(out.clone().record(&[&x], || Op::Scan { op, x: x.clone(), out: out.detach(), dim: d }))
     }

@@ -31,7 +31,7 @@ impl Tensor {
         if src.numel() > 0 {
             let s = src.copy_as(self.dtype()).detach();
             let r = s.storage().read();
-            out.storage().write().copy_from(&dl, &r, s.layout());
+            out.storage().write().copy_from(&dl, &r, s.layout())?;
         }
         Ok(out.record(&[self, src], || Op::SliceScatter { dim, start, step, src_shape: src.shape().to_vec() }))
     }
@@ -275,7 +275,7 @@ impl Tensor {
             let n = t.shape()[d];
             let dst = out.layout().slice(d, at, at + n, 1);
             let src = t.storage().read();
-            out.storage().write().copy_from(&dst, &src, t.layout());
+            out.storage().write().copy_from(&dst, &src, t.layout())?;
             at += n;
         }
         let sizes: Vec<usize> = parts.iter().map(|t| t.shape()[d]).collect();
@@ -504,7 +504,7 @@ impl Tensor {
         }
         if src.numel() > 0 {
             let s = src.storage().read();
-            out.storage().write().copy_from(&dl, &s, src.layout());
+            out.storage().write().copy_from(&dl, &s, src.layout())?;
         }
         Ok(out.record(&[self], || Op::Pad { pad: pad.to_vec() }))
     }

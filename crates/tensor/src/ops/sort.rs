@@ -11,7 +11,7 @@ impl Tensor {
             return Ok((self.deep_clone(), z));
         }
         let d = normalize_dim("sort", dim, self.ndim())?;
-        let (v, i) = self.storage().read().sort(self.layout(), d, descending);
+        let (v, i) = self.storage().read().sort(self.layout(), d, descending)?;
         let i = Tensor::from_storage(i, self.shape());
         if self.requires_grad() && crate::autograd::is_grad_enabled() {
             // Values as a gather, so gradients flow back to the sorted positions.
