@@ -53,7 +53,19 @@ export declare function cudaCompiled(): boolean
 
 export declare function cudaDeviceCount(): number
 
+export declare function cudaEmptyCache(): void
+
 export declare function cudaIsAvailable(): boolean
+
+/** `torch.cuda.manual_seed_all(seed)`: only the CUDA generators. */
+export declare function cudaManualSeed(seed: number): void
+
+/** `[allocated, peak allocated, cached]` bytes of one device's caching allocator. */
+export declare function cudaMemoryStats(device: number): Array<number>
+
+export declare function cudaResetPeakMemoryStats(device: number): void
+
+export declare function cudaSynchronize(device: number): void
 
 /** Values as f64 in row-major order (printing and `toArray` for any dtype). */
 export declare function dataAsF64(h: H): Float64Array
