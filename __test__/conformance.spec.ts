@@ -103,8 +103,8 @@ function literal(v: any): any {
   return v
 }
 
-/** Builds a tensor from its JSON, with the column-major layout PyTorch used when `layout` is set. */
-function makeTensor(j: TensorJSON): Tensor {
+/** Builds a tensor from its JSON (on `device`), with the column-major layout PyTorch used when `layout` is set. */
+function makeTensor(j: TensorJSON, device = 'cpu'): Tensor {
   const shape = j.shape
   let t: Tensor
   switch (j.dtype) {
@@ -123,6 +123,7 @@ function makeTensor(j: TensorJSON): Tensor {
     default:
       throw new Error(`unknown dtype ${(j as any).dtype}`)
   }
+  if (device !== 'cpu') t = t.to(device)
   if (j.layout?.transpose) {
     const [d0, d1] = j.layout.transpose
     t = t.transpose(d0, d1).contiguous().transpose(d0, d1)
@@ -233,12 +234,12 @@ function assertTensor(t: ExecutionContext, got: unknown, exp: TensorJSON, tol: T
  * over non-null upstream entries; `L.backward()`; each `input.grad` must match `c.grads[name]`
  * (a missing gradient counts as zeros, as the fixtures record unused gradients).
  */
-function checkGrads(t: ExecutionContext, c: OpCase, env: Map<string, Tensor>, outputs: Tensor[]): void {
+function checkGrads(t: ExecutionContext, c: OpCase, env: Map<string, Tensor>, outputs: Tensor[], device: string): void {
   if (!c.grads || !c.upstream) return
   let loss: Tensor | undefined
   c.upstream.forEach((u, k) => {
     if (!u) return
-    const term = outputs[k].mul(makeTensor(u)).sum()
+    const term = outputs[k].mul(makeTensor(u, device)).sum()
     loss = loss ? loss.add(term) : term
   })
   if (!loss) return
@@ -252,10 +253,10 @@ function checkGrads(t: ExecutionContext, c: OpCase, env: Map<string, Tensor>, ou
 
 // ---- runners -----------------------------------------------------------------------------------
 
-function runOpCase(t: ExecutionContext, c: OpCase, fn: OpFn): void {
+function runOpCase(t: ExecutionContext, c: OpCase, fn: OpFn, device: string): void {
   const env = new Map<string, Tensor>()
   for (const inp of c.inputs) {
-    const x = makeTensor(inp)
+    const x = makeTensor(inp, device)
     if (inp.requires_grad && c.grads) x.requiresGrad_(true)
     env.set(inp.name!, x)
   }
@@ -276,18 +277,19 @@ function runOpCase(t: ExecutionContext, c: OpCase, fn: OpFn): void {
   for (let k = 0; k < Math.min(outs.length, exp.length); k++) {
     const name = c.output_names?.[k] ?? `outputs[${k}]`
     assertTensor(t, outs[k], exp[k], c.tol, name)
+    if (outs[k] instanceof Tensor) t.is(outs[k].device, device === 'cuda' ? 'cuda:0' : device, `${name}: device`)
   }
-  checkGrads(t, c, env, outs)
+  checkGrads(t, c, env, outs, device)
 }
 
 /** `kind: "optimizer"`: three steps of a fresh optimizer on one parameter (needs ft.optim). */
-function runOptimizerCase(t: ExecutionContext, c: OptimizerCase, Ctor: any): void {
-  const p = makeTensor(c.param)
+function runOptimizerCase(t: ExecutionContext, c: OptimizerCase, Ctor: any, device: string): void {
+  const p = makeTensor(c.param, device)
   const hp: Record<string, any> = {}
   for (const k of Object.keys(c.hyperparams)) hp[camel(k)] = c.hyperparams[k]
   const opt = new Ctor([p], hp)
   for (let i = 0; i < c.grads_seq.length; i++) {
-    ;(p as any).grad = makeTensor(c.grads_seq[i])
+    ;(p as any).grad = makeTensor(c.grads_seq[i], device)
     opt.step()
     assertTensor(t, p, c.params_after[i], c.tol, `param after step ${i + 1}`)
   }
@@ -302,27 +304,38 @@ test('conformance fixtures are present', (t) => {
   t.true(files.length >= want, `expected ${want === 11 ? 'the 11' : 'some'} case files in ${FIXTURES}, found ${files.length}`)
 })
 
-for (const file of files) {
-  const cf = JSON.parse(readFileSync(join(FIXTURES, file), 'utf8')) as CaseFile
-  for (const c of cf.cases) {
-    if (c.kind === 'optimizer') {
-      const Ctor = (ft as any).optim?.[c.op.slice('optim.'.length)]
-      if (typeof Ctor !== 'function') test.todo(`${c.id} (${c.op}): not implemented yet`)
-      else test(c.id, (t) => runOptimizerCase(t, c, Ctor))
-      continue
-    }
-    const fn = resolveOp(c.op)
-    const required = REQUIRED_FAMILIES.has(cf.family) || REQUIRED_OPS.has(c.op)
-    if (!fn && !required) {
-      test.todo(`${c.id} (${c.op}): not implemented yet`)
-      continue
-    }
-    test(c.id, (t) => {
-      if (!fn) {
-        t.fail(`${c.op}: no ferrotorch function found for it (looked for '${c.js_op}')`)
-        return
+/**
+ * Every case runs on the CPU, and again on CUDA where a device is present (the same golden
+ * values: CUDA results must match PyTorch's as the CPU ones do). Without a GPU the CUDA pass
+ * is one skipped test that says so.
+ */
+const DEVICES = ft.cuda.isAvailable() ? ['cpu', 'cuda'] : ['cpu']
+if (!ft.cuda.isAvailable()) test.skip('cuda: conformance cases on CUDA (skipped: no CUDA device on this machine)', () => {})
+
+for (const device of DEVICES) {
+  const prefix = device === 'cpu' ? '' : `${device}: `
+  for (const file of files) {
+    const cf = JSON.parse(readFileSync(join(FIXTURES, file), 'utf8')) as CaseFile
+    for (const c of cf.cases) {
+      if (c.kind === 'optimizer') {
+        const Ctor = (ft as any).optim?.[c.op.slice('optim.'.length)]
+        if (typeof Ctor !== 'function') test.todo(`${prefix}${c.id} (${c.op}): not implemented yet`)
+        else test(prefix + c.id, (t) => runOptimizerCase(t, c, Ctor, device))
+        continue
       }
-      runOpCase(t, c, fn)
-    })
+      const fn = resolveOp(c.op)
+      const required = REQUIRED_FAMILIES.has(cf.family) || REQUIRED_OPS.has(c.op)
+      if (!fn && !required) {
+        test.todo(`${prefix}${c.id} (${c.op}): not implemented yet`)
+        continue
+      }
+      test(prefix + c.id, (t) => {
+        if (!fn) {
+          t.fail(`${c.op}: no ferrotorch function found for it (looked for '${c.js_op}')`)
+          return
+        }
+        runOpCase(t, c, fn, device)
+      })
+    }
   }
 }

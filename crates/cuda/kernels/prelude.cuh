@@ -69,11 +69,14 @@ struct T_bool {
   static __device__ S from_i(i64 x) { return x != 0; }
   static __device__ void atomic_add(S* p, C v) { atomic_narrow(p, [=](S c) { return (S)((c + v) != 0); }); }
 };
+// Float to int saturates and NaN gives 0, as Rust's `as` does on the CPU backend.
+__device__ __forceinline__ double sat(double x, double lo, double hi) { return x != x ? 0.0 : (x < lo ? lo : (x > hi ? hi : x)); }
+
 struct T_u8 {
   typedef unsigned char S; typedef i64 C; enum { FLOAT = 0 };
   static __device__ C ld(S x) { return x; }
   static __device__ S st(C x) { return (S)x; }
-  static __device__ S from_d(double x) { return (S)(i64)x; }
+  static __device__ S from_d(double x) { return (S)(int)sat(x, 0.0, 255.0); }
   static __device__ S from_i(i64 x) { return (S)x; }
   static __device__ void atomic_add(S* p, C v) { atomic_narrow(p, [=](S c) { return (S)(c + v); }); }
 };
@@ -81,7 +84,7 @@ struct T_i32 {
   typedef int S; typedef i64 C; enum { FLOAT = 0 };
   static __device__ C ld(S x) { return x; }
   static __device__ S st(C x) { return (S)x; }
-  static __device__ S from_d(double x) { return (S)(i64)x; }
+  static __device__ S from_d(double x) { return (S)sat(x, -2147483648.0, 2147483647.0); }
   static __device__ S from_i(i64 x) { return (S)x; }
   static __device__ void atomic_add(S* p, C v) { atomicAdd(p, (int)v); }
 };
@@ -89,7 +92,7 @@ struct T_i64 {
   typedef i64 S; typedef i64 C; enum { FLOAT = 0 };
   static __device__ C ld(S x) { return x; }
   static __device__ S st(C x) { return x; }
-  static __device__ S from_d(double x) { return (S)x; }
+  static __device__ S from_d(double x) { return x != x ? 0 : (S)x; }  // cvt saturates
   static __device__ S from_i(i64 x) { return x; }
   static __device__ void atomic_add(S* p, C v) { atomicAdd((u64*)p, (u64)v); }
 };
