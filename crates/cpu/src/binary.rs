@@ -140,11 +140,13 @@ fn int_binary<T: Elem>(op: BinaryOp, a: &[T], la: &Layout, b: &[T], lb: &Layout)
                 zero_div.store(true, Ordering::Relaxed);
                 return 0;
             }
+            // Wrapping forms: i64::MIN by -1 gives 0 and i64::MIN, not an overflow panic.
+            let r = x.wrapping_rem_euclid(y);
             match op {
-                Remainder => x.rem_euclid(y) + if y < 0 && x.rem_euclid(y) != 0 { y } else { 0 },
+                Remainder => r + if y < 0 && r != 0 { y } else { 0 },
                 Fmod => x.wrapping_rem(y),
                 Div => x.wrapping_div(y),
-                _ => x.div_euclid(y) - if y < 0 && x.rem_euclid(y) != 0 { 1 } else { 0 },
+                _ => x.wrapping_div_euclid(y) - if y < 0 && r != 0 { 1 } else { 0 },
             }
         }),
         BitAnd => w(&|x, y| x & y),

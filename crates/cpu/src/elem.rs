@@ -72,7 +72,7 @@ int_elem!(i32, I32, DType::I32);
 int_elem!(i64, I64, DType::I64);
 
 macro_rules! float_elem {
-    ($t:ty, $v:ident, $d:expr, $to:expr, $from:expr) => {
+    ($t:ty, $v:ident, $d:expr, $to:expr, $from:expr, $from_int:expr) => {
         impl Elem for $t {
             const DTYPE: DType = $d;
             #[inline]
@@ -89,7 +89,7 @@ macro_rules! float_elem {
             }
             #[inline]
             fn from_i64(v: i64) -> Self {
-                $from(v as f64)
+                $from_int(v)
             }
             fn wrap(v: Vec<Self>) -> CpuStorage {
                 CpuStorage::$v(v)
@@ -115,10 +115,11 @@ macro_rules! float_elem {
         }
     };
 }
-float_elem!(f32, F32, DType::F32, |x: f32| x as f64, |v: f64| v as f32);
-float_elem!(f64, F64, DType::F64, |x: f64| x, |v: f64| v);
-float_elem!(f16, F16, DType::F16, |x: f16| x.to_f64(), f16::from_f64);
-float_elem!(bf16, BF16, DType::BF16, |x: bf16| x.to_f64(), bf16::from_f64);
+// Ints convert to f32/f64 with one rounding (through f64 first, int64 -> f32 could round twice).
+float_elem!(f32, F32, DType::F32, |x: f32| x as f64, |v: f64| v as f32, |v: i64| v as f32);
+float_elem!(f64, F64, DType::F64, |x: f64| x, |v: f64| v, |v: i64| v as f64);
+float_elem!(f16, F16, DType::F16, |x: f16| x.to_f64(), f16::from_f64, |v: i64| f16::from_f64(v as f64));
+float_elem!(bf16, BF16, DType::BF16, |x: bf16| x.to_f64(), bf16::from_f64, |v: i64| bf16::from_f64(v as f64));
 
 impl Elem for bool {
     const DTYPE: DType = DType::Bool;

@@ -63,11 +63,11 @@ fn reduce_typed<T: Elem>(op: ReduceOp, v: &[T], l: &Layout, dims: &[usize]) -> C
         ReduceOp::Sum => {
             if dims.len() == l.ndim() {
                 if let Some(r) = l.contiguous_range() {
-                    let s = sum_slice(&v[r]);
+                    let s = sum_slice(&v[r.clone()]);
                     return if float {
                         T::wrap(vec![T::from_f64(s)])
                     } else {
-                        CpuStorage::I64(vec![v[l.offset..l.offset + l.numel()].iter().fold(0i64, |a, x| a.wrapping_add(x.to_i64()))])
+                        CpuStorage::I64(vec![v[r].iter().fold(0i64, |a, x| a.wrapping_add(x.to_i64()))])
                     };
                 }
             }

@@ -148,10 +148,10 @@ impl CpuStorage {
 }
 
 /// Converts one element type to another with PyTorch's cast rules: int to int keeps
-/// all 64 bits, float to int truncates, anything to bool is `!= 0`.
+/// all 64 bits, int to float rounds once, float to int truncates, anything to bool is `!= 0`.
 #[inline]
 pub fn cast<A: Elem, B: Elem>(a: A) -> B {
-    if A::DTYPE.is_float() || B::DTYPE.is_float() {
+    if A::DTYPE.is_float() {
         B::from_f64(a.to_f64())
     } else {
         B::from_i64(a.to_i64())

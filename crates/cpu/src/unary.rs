@@ -36,30 +36,32 @@ pub fn map_view<A: Elem, B: Elem>(src: &[A], l: &Layout, f: impl Fn(A) -> B + Sy
 }
 
 /// `exp` for f32 in a form the compiler vectorizes (Cephes' polynomial, ~1 ulp): range
-/// reduction to `2^n * e^g` with |g| <= ln2/2. Overflow gives inf, underflow 0, NaN stays NaN.
+/// reduction to `2^n * e^g` with |g| <= ln2/2. Overflow gives inf, results below the
+/// normal range come out subnormal (0 below the smallest subnormal), NaN stays NaN.
 #[inline(always)]
 pub fn expf_fast(x: f32) -> f32 {
     const LOG2E: f32 = std::f32::consts::LOG2_E;
     // Branch-free so the loop vectorizes: clamp, reduce, polynomial, scale, then selects
     // for overflow and underflow (NaN flows through the arithmetic).
-    let xc = x.clamp(-87.33654, 88.72283);
+    let xc = x.clamp(-103.972_08, 88.72283);
     // floor() by truncation and a correction: a libm call without SSE4.1, this vectorizes.
     let v = xc * LOG2E + 0.5;
     // NaN is replaced before the unchecked conversion; the clamp bounds |v| below 2^31.
     let v = if v.is_nan() { 0.0 } else { v };
-    // SAFETY: v is finite and within i32 range (|v| < 129).
+    // SAFETY: v is finite and within i32 range (|v| < 151).
     let t: i32 = unsafe { v.to_int_unchecked() };
     let n = t - ((t as f32 > v) as i32);
     let fx = n as f32;
     let g = xc - fx * 0.693_359_4 - fx * -2.121_944_4e-4;
     let p = ((((1.987_569_1e-4 * g + 1.398_199_9e-3) * g + 8.333_452e-3) * g + 4.166_579_6e-2) * g + 0.166_666_65) * g + 0.5;
     let y = p * g * g + g + 1.0;
-    // 2^n in two halves so n = 128 or -126 stay in the normal exponent range.
+    // 2^n in two halves so n = 128 or down to -150 keep each factor a normal float; the
+    // last product rounds once into the subnormal range.
     let n1 = n >> 1;
     let n2 = n - n1;
     let scaled = y * f32::from_bits(((n1 + 127) as u32) << 23) * f32::from_bits(((n2 + 127) as u32) << 23);
     let r = if x > 88.72283 { f32::INFINITY } else { scaled };
-    let r = if x < -87.33654 { 0.0 } else { r };
+    let r = if x < -103.972_08 { 0.0 } else { r };
     if x.is_nan() {
         x
     } else {

@@ -259,7 +259,6 @@ fn int_division_by_zero_is_an_error_on_every_path() {
 /// PyTorch does) but `Remainder` and `FloorDivide` use `rem_euclid`/`div_euclid`, which
 /// panic on that overflow.
 #[test]
-#[ignore = "int64 remainder/floor_divide of i64::MIN by -1 panics (rem_euclid/div_euclid overflow) instead of giving 0 / i64::MIN"]
 fn int64_min_by_minus_one_wraps() {
     let l = Layout::contiguous(&[1]);
     let a = int_storage(DType::I64, &[i64::MIN]);
