@@ -5,8 +5,8 @@ extern "C" __global__ void take(const TA::S* x, const i64* offs, TA::S* y, i64 n
   GRID_LOOP(i, n) { y[i] = x[offs[i]]; }
 }
 
-extern "C" __global__ void fill(TA::S* y, Strided ly, double v, i64 vi, int is_int, i64 n) {
-  TA::S s = is_int ? TA::from_i(vi) : TA::from_d(v);
+extern "C" __global__ void fill(TA::S* y, Strided ly, double v, i64 n) {
+  TA::S s = TA::from_d(v);
   GRID_LOOP(i, n) { y[soff(ly, i)] = s; }
 }
 

@@ -1,5 +1,6 @@
 // Fused optimizer steps, one thread per element, the same arithmetic (order and scalar
-// rounding) as the CPU steps in crates/tensor/src/optim.rs. TA is float32 or float64.
+// rounding) as the CPU steps in crates/tensor/src/optim.rs; compiled with --fmad=false so
+// no multiply-add is fused. TA is float32 or float64.
 typedef TA::S F;
 
 extern "C" __global__ void sgd(F* p, const F* g, F* buf, i64 n, double lr, double momentum, double dampening, double wd, int nesterov, int maximize, int first) {

@@ -36,12 +36,25 @@ __device__ __forceinline__ unsigned short f2h(float f) {
   asm("{ cvt.rn.f16.f32 %0, %1; }" : "=h"(h) : "f"(f));
   return h;
 }
+// double -> half in one rounding (as the CPU's half::f16::from_f64).
+__device__ __forceinline__ unsigned short d2h(double d) {
+  unsigned short h;
+  asm("{ cvt.rn.f16.f64 %0, %1; }" : "=h"(h) : "d"(d));
+  return h;
+}
 __device__ __forceinline__ float bf2f(unsigned short h) { return __uint_as_float(((u32)h) << 16); }
 __device__ __forceinline__ unsigned short f2bf(float f) {
   u32 u = __float_as_uint(f);
   if ((u & 0x7fffffffu) > 0x7f800000u) return (unsigned short)((u >> 16) | 0x40u);
   u += 0x7fffu + ((u >> 16) & 1u);
   return (unsigned short)(u >> 16);
+}
+
+// double -> bfloat16 in one rounding: round to odd into float first, then to nearest even.
+__device__ __forceinline__ unsigned short d2bf(double x) {
+  float f = __double2float_rz(x);
+  if ((double)f != x && x == x) f = __uint_as_float(__float_as_uint(f) | 1u);
+  return f2bf(f);
 }
 
 // Atomic add on a 16- or 8-bit value through a CAS loop on its aligned 32-bit word.
@@ -100,16 +113,16 @@ struct T_f16 {
   typedef unsigned short S; typedef float C; enum { FLOAT = 1 };
   static __device__ C ld(S x) { return h2f(x); }
   static __device__ S st(C x) { return f2h(x); }
-  static __device__ S from_d(double x) { return f2h((float)x); }
-  static __device__ S from_i(i64 x) { return f2h((float)x); }
+  static __device__ S from_d(double x) { return d2h(x); }
+  static __device__ S from_i(i64 x) { return d2h((double)x); }
   static __device__ void atomic_add(S* p, C v) { atomic_narrow(p, [=](S c) { return f2h(h2f(c) + v); }); }
 };
 struct T_bf16 {
   typedef unsigned short S; typedef float C; enum { FLOAT = 1 };
   static __device__ C ld(S x) { return bf2f(x); }
   static __device__ S st(C x) { return f2bf(x); }
-  static __device__ S from_d(double x) { return f2bf((float)x); }
-  static __device__ S from_i(i64 x) { return f2bf((float)x); }
+  static __device__ S from_d(double x) { return d2bf(x); }
+  static __device__ S from_i(i64 x) { return d2bf((double)x); }
   static __device__ void atomic_add(S* p, C v) { atomic_narrow(p, [=](S c) { return f2bf(bf2f(c) + v); }); }
 };
 struct T_f32 {

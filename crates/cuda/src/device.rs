@@ -4,7 +4,7 @@ use crate::alloc::Alloc;
 use crate::source::{module_key, module_source, Family, NVRTC_OPTIONS};
 use cudarc::cublas::CudaBlas;
 use cudarc::driver::{CudaContext, CudaFunction, CudaModule, CudaStream, LaunchConfig};
-use cudarc::nvrtc::{compile_ptx_with_opts, CompileOptions};
+use cudarc::nvrtc::Ptx;
 use ferrotorch_core::{DType, Error, Result};
 use parking_lot::Mutex;
 use std::collections::HashMap;
@@ -20,7 +20,8 @@ pub struct Dev {
     pub alloc: Mutex<Alloc>,
     /// (seed, offset) of the Philox stream.
     pub rng: Mutex<(u64, u64)>,
-    arch: &'static str,
+    /// Compute capability (major, minor).
+    cc: (i32, i32),
 }
 
 impl std::fmt::Debug for Dev {
@@ -34,30 +35,49 @@ pub fn err(op: &str, e: impl std::fmt::Debug) -> Error {
     Error::Unsupported(format!("CUDA error in {op}: {e:?}"))
 }
 
-/// The virtual architecture kernels are compiled for (PTX, JIT-compiled by the driver).
-fn arch_for(major: i32, minor: i32) -> &'static str {
-    match (major, minor) {
-        (m, _) if m >= 10 => "compute_100",
-        (9, _) => "compute_90",
-        (8, n) if n >= 9 => "compute_89",
-        (8, n) if n >= 6 => "compute_86",
-        (8, _) => "compute_80",
-        (7, n) if n >= 5 => "compute_75",
-        _ => "compute_70",
-    }
-}
-
-/// Compiles one module to PTX (used by the device and by the NVRTC check).
-pub fn compile(f: Family, a: DType, b: DType, arch: &'static str) -> Result<cudarc::nvrtc::Ptx> {
-    let opts = CompileOptions { arch: Some(arch), options: NVRTC_OPTIONS.iter().map(|s| s.to_string()).collect(), ..Default::default() };
+/// Compiles one module for `arch`: `sm_XX` gives a cubin for that GPU (loads on any driver
+/// of the CUDA major version, however old its PTX JIT), `compute_XX` gives PTX that the
+/// driver JIT-compiles (the fallback for GPUs newer than the NVRTC library).
+pub fn compile(f: Family, a: DType, b: DType, arch: &str) -> Result<Ptx> {
+    use cudarc::nvrtc::{result, sys};
+    use std::ffi::CString;
     // SAFETY: probes for the NVRTC library without loading symbols from it.
-    if !unsafe { cudarc::nvrtc::sys::is_culib_present() } {
+    if !unsafe { sys::is_culib_present() } {
         return Err(Error::Unsupported("CUDA: could not load the NVRTC library (libnvrtc)".into()));
     }
-    let src = module_source(f, a, b);
-    std::panic::catch_unwind(move || compile_ptx_with_opts(src, opts))
-        .map_err(|_| Error::Unsupported("CUDA: could not load the NVRTC library (libnvrtc)".into()))?
-        .map_err(|e| err(&format!("compiling the {} kernels for {a}/{b}", f.name()), e))
+    let what = format!("compiling the {} kernels for {a}/{b} ({arch})", f.name());
+    let mut opts: Vec<String> = NVRTC_OPTIONS.iter().map(|s| s.to_string()).collect();
+    opts.push(format!("--gpu-architecture={arch}"));
+    if f == Family::Optim {
+        // No fused multiply-adds: each step rounds as the CPU step does.
+        opts.push("--fmad=false".into());
+    }
+    let src = CString::new(module_source(f, a, b)).expect("kernel sources hold no NUL");
+    let prog = result::create_program(&src, None).map_err(|e| err(&what, e))?;
+    // SAFETY: `prog` is live until destroy_program below; sizes come from NVRTC.
+    let out = unsafe {
+        match result::compile_program(prog, &opts) {
+            Err(e) => {
+                let log = result::get_program_log(prog).map(|l| l.iter().map(|&c| c as u8 as char).collect::<String>()).unwrap_or_default();
+                Err(err(&what, format!("{e:?}: {}", log.trim_end_matches('\0'))))
+            }
+            Ok(()) if arch.starts_with("sm_") => {
+                let mut n = 0usize;
+                sys::nvrtcGetCUBINSize(prog, &mut n).result().map_err(|e| err(&what, e))?;
+                let mut bin = vec![0u8; n];
+                sys::nvrtcGetCUBIN(prog, bin.as_mut_ptr().cast()).result().map_err(|e| err(&what, e))?;
+                Ok(Ptx::from_binary(bin))
+            }
+            Ok(()) => {
+                let ptx = result::get_ptx(prog).map_err(|e| err(&what, e))?;
+                let text: String = ptx.iter().take_while(|&&c| c != 0).map(|&c| c as u8 as char).collect();
+                Ok(Ptx::from_src(text))
+            }
+        }
+    };
+    // SAFETY: created above, destroyed once.
+    let _ = unsafe { result::destroy_program(prog) };
+    out
 }
 
 /// Each device's state once created (or why it could not be).
@@ -86,6 +106,11 @@ impl Dev {
         // One stream per device: work is ordered, so no cross-stream events are needed.
         unsafe { ctx.disable_event_tracking() };
         let (major, minor) = ctx.compute_capability().map_err(|e| err("querying the device", e))?;
+        if major < 6 {
+            return Err(Error::Unsupported(format!(
+                "CUDA: cuda:{ordinal} has compute capability {major}.{minor}; ferrotorch's kernels need 6.0 or newer"
+            )));
+        }
         let stream = ctx.default_stream();
         Ok(Dev {
             ordinal,
@@ -96,7 +121,7 @@ impl Dev {
             funcs: Mutex::new(HashMap::new()),
             alloc: Mutex::new(Alloc::default()),
             rng: Mutex::new((crate::initial_seed(), 0)),
-            arch: arch_for(major, minor),
+            cc: (major, minor),
         })
     }
 
@@ -116,7 +141,9 @@ impl Dev {
             match mods.get(&key) {
                 Some(m) => m.clone(),
                 None => {
-                    let ptx = compile(f, a, b, self.arch)?;
+                    let (ma, mi) = self.cc;
+                    // A cubin for this GPU; PTX when this NVRTC does not know the GPU yet.
+                    let ptx = compile(f, a, b, &format!("sm_{ma}{mi}")).or_else(|_| compile(f, a, b, &format!("compute_{ma}{mi}")))?;
                     self.bind()?;
                     let m = self.ctx.load_module(ptx).map_err(|e| err("loading kernels", e))?;
                     mods.insert(key.clone(), m.clone());

@@ -35,10 +35,9 @@ impl CudaStorage {
         let n = l.numel();
         if n > 0 {
             let d = self.dev.clone();
-            // Integral values travel as int64 so large ints stay exact.
-            let is_int: i32 = (value.fract() == 0.0 && value.abs() < 9.2e18) as i32;
-            let (y, ly, v, vi, nn) = (self.ptr(), Strided::of("fill_", l)?, value, value as i64, n as i64);
-            launch!(d, d.func(Family::Elementwise, self.dtype(), self.dtype(), "fill")?, grid(n), "fill_"; y, ly, v, vi, is_int, nn)?;
+            // Converted as the CPU's fill does (from f64; float to int saturates).
+            let (y, ly, v, nn) = (self.ptr(), Strided::of("fill_", l)?, value, n as i64);
+            launch!(d, d.func(Family::Elementwise, self.dtype(), self.dtype(), "fill")?, grid(n), "fill_"; y, ly, v, nn)?;
         }
         Ok(())
     }

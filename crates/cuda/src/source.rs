@@ -110,7 +110,7 @@ pub fn module_key(f: Family, a: DType, b: DType) -> String {
     format!("{}:{}:{}", f.name(), a.name(), b.name())
 }
 
-/// NVRTC options shared by every module.
+/// NVRTC options shared by every module (the architecture is added per device).
 pub const NVRTC_OPTIONS: [&str; 2] = ["-std=c++17", "--device-as-default-execution-space"];
 
 /// Kernel parameters of unary ops (elementwise.cu's `UParams`).

@@ -3,6 +3,8 @@
 //! Build here with `cargo test -p ferrotorch-tensor --release --test cuda --no-run` and
 //! run the binary on a GPU machine (it needs no Node, no Rust, only the NVIDIA driver,
 //! NVRTC and cuBLAS libraries).
+// Cases read best as literal slices of clones.
+#![allow(clippy::cloned_ref_to_slice_refs)]
 use ferrotorch_core::{ArgReduceOp, BinaryOp, DType, Device, OptimStep, ReduceOp, ScanOp, UnaryOp};
 use ferrotorch_cpu::CpuStorage;
 use ferrotorch_tensor::autograd::{run_backward, BackwardOptions, NoCallbacks};
@@ -11,12 +13,15 @@ use ferrotorch_tensor::{IndexItem, Scalar, Tensor};
 
 const GPU: Device = Device::Cuda(0);
 
-fn gpu() -> bool {
-    let ok = ferrotorch_cuda::is_available();
-    if !ok {
+/// The GPU, held for one test at a time (allocator counters and the seed are global), or
+/// None (with a message) where there is none.
+fn gpu() -> Option<std::sync::MutexGuard<'static, ()>> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    if !ferrotorch_cuda::is_available() {
         eprintln!("skipped: no CUDA device (ferrotorch_cuda::is_available() is false)");
+        return None;
     }
-    ok
+    Some(LOCK.lock().unwrap_or_else(|e| e.into_inner()))
 }
 
 fn f64s(t: &Tensor) -> Vec<f64> {
@@ -66,9 +71,7 @@ const FLOATS: [DType; 4] = [DType::F32, DType::F64, DType::F16, DType::BF16];
 
 #[test]
 fn transfers_round_trip_every_dtype() {
-    if !gpu() {
-        return;
-    }
+    let Some(_gpu) = gpu() else { return };
     for d in DType::ALL {
         let t = data(&[3, 5], d, 1);
         let back = t.to_device(GPU).unwrap().to_device(Device::Cpu).unwrap();
@@ -79,15 +82,18 @@ fn transfers_round_trip_every_dtype() {
         let full = Tensor::full(&[4], 3.0, d, GPU).unwrap();
         same(&format!("full {d}"), &full, &Tensor::full(&[4], 3.0, d, Device::Cpu).unwrap(), 0.0);
     }
-    let big = Tensor::full(&[2], 9_007_199_254_740_993.0, DType::I64, GPU).unwrap();
-    assert_eq!(f64s(&big)[0], 9_007_199_254_740_993.0_f64);
+    // Out-of-range fills saturate as on the CPU; -0.0 stays negative.
+    for (d, v) in [(DType::U8, 300.0), (DType::U8, -1.0), (DType::I32, 3e9), (DType::F32, -0.0)] {
+        let g = Tensor::full(&[2], v, d, GPU).unwrap();
+        let c = Tensor::full(&[2], v, d, Device::Cpu).unwrap();
+        same(&format!("full {d} {v}"), &g, &c, 0.0);
+        assert_eq!(f64s(&g)[0].is_sign_negative(), f64s(&c)[0].is_sign_negative());
+    }
 }
 
 #[test]
 fn casts_between_every_pair_of_dtypes() {
-    if !gpu() {
-        return;
-    }
+    let Some(_gpu) = gpu() else { return };
     for a in DType::ALL {
         for b in DType::ALL {
             let t = data(&[4, 6], a, 2).t().unwrap();
@@ -98,9 +104,7 @@ fn casts_between_every_pair_of_dtypes() {
 
 #[test]
 fn unary_ops_match_cpu() {
-    if !gpu() {
-        return;
-    }
+    let Some(_gpu) = gpu() else { return };
     use UnaryOp::*;
     let ops = [
         Neg,
@@ -174,9 +178,7 @@ fn unary_ops_match_cpu() {
 
 #[test]
 fn binary_ops_broadcast_and_strides_match_cpu() {
-    if !gpu() {
-        return;
-    }
+    let Some(_gpu) = gpu() else { return };
     use BinaryOp::*;
     let float_ops = [
         Add,
@@ -230,9 +232,7 @@ fn binary_ops_broadcast_and_strides_match_cpu() {
 
 #[test]
 fn where_masked_fill_and_scalars_match_cpu() {
-    if !gpu() {
-        return;
-    }
+    let Some(_gpu) = gpu() else { return };
     for d in FLOATS {
         let c = data(&[6, 5], DType::F32, 9).binary_scalar(BinaryOp::Gt, Scalar::Float(0.0), false).unwrap();
         let (a, b) = (data(&[6, 5], d, 10), data(&[5], d, 11));
@@ -249,9 +249,7 @@ fn where_masked_fill_and_scalars_match_cpu() {
 
 #[test]
 fn reductions_scans_and_arg_reductions_match_cpu() {
-    if !gpu() {
-        return;
-    }
+    let Some(_gpu) = gpu() else { return };
     use ReduceOp::*;
     for d in FLOATS.into_iter().chain([DType::I64, DType::I32, DType::Bool]) {
         let x = data(&[7, 300, 5], d, 13).permute(&[2, 0, 1]).unwrap(); // [5, 7, 300], strided
@@ -299,9 +297,7 @@ fn reductions_scans_and_arg_reductions_match_cpu() {
 
 #[test]
 fn matmul_matches_cpu_for_layouts_batches_and_dtypes() {
-    if !gpu() {
-        return;
-    }
+    let Some(_gpu) = gpu() else { return };
     for d in FLOATS.into_iter().chain([DType::I64, DType::I32]) {
         let r = if d.is_float() { tol(d) * 30.0 } else { 0.0 };
         let cases: Vec<(Tensor, Tensor)> = vec![
@@ -323,9 +319,7 @@ fn matmul_matches_cpu_for_layouts_batches_and_dtypes() {
 
 #[test]
 fn gather_scatter_and_indexing_match_cpu() {
-    if !gpu() {
-        return;
-    }
+    let Some(_gpu) = gpu() else { return };
     for d in [DType::F32, DType::F64, DType::F16, DType::I64] {
         let x = data(&[6, 9], d, 33);
         let idx = Tensor::from_cpu(CpuStorage::I64(vec![0, 8, 3, 3, 1, 2, 7, 7, 5, 0, 4, 6]), &[6, 2]);
@@ -358,9 +352,7 @@ fn gather_scatter_and_indexing_match_cpu() {
 
 #[test]
 fn conv_helpers_and_pooling_match_cpu() {
-    if !gpu() {
-        return;
-    }
+    let Some(_gpu) = gpu() else { return };
     for d in [DType::F32, DType::F64, DType::F16] {
         let x = data(&[2, 3, 9, 8], d, 36);
         for a in [
@@ -385,9 +377,7 @@ fn conv_helpers_and_pooling_match_cpu() {
 /// A small conv net's forward and backward on both devices: loss and every gradient.
 #[test]
 fn autograd_through_a_conv_net_matches_cpu() {
-    if !gpu() {
-        return;
-    }
+    let Some(_gpu) = gpu() else { return };
     let run = |dev: Device| -> Vec<Tensor> {
         let x = data(&[4, 2, 8, 8], DType::F32, 37).to_device(dev).unwrap();
         let w =
@@ -417,9 +407,7 @@ fn autograd_through_a_conv_net_matches_cpu() {
 
 #[test]
 fn fused_optimizer_steps_match_cpu() {
-    if !gpu() {
-        return;
-    }
+    let Some(_gpu) = gpu() else { return };
     let steps = [
         OptimStep::Sgd { lr: 0.1, momentum: 0.9, dampening: 0.0, weight_decay: 0.01, nesterov: true, maximize: false, first: false },
         OptimStep::Adam {
@@ -469,9 +457,7 @@ fn fused_optimizer_steps_match_cpu() {
 
 #[test]
 fn random_streams_are_seeded_and_well_distributed() {
-    if !gpu() {
-        return;
-    }
+    let Some(_gpu) = gpu() else { return };
     use ferrotorch_tensor::random;
     random::manual_seed(7);
     let a = random::rand(&[1 << 20], DType::F32, GPU).unwrap();
@@ -494,9 +480,7 @@ fn random_streams_are_seeded_and_well_distributed() {
 
 #[test]
 fn caching_allocator_reuses_blocks_and_reports_memory() {
-    if !gpu() {
-        return;
-    }
+    let Some(_gpu) = gpu() else { return };
     let _warm = Tensor::zeros(&[1], DType::F32, GPU).unwrap();
     ferrotorch_cuda::reset_peak(0).unwrap();
     let (base, _, _) = ferrotorch_cuda::memory_stats(0).unwrap();

@@ -3,6 +3,9 @@
 //! against plain references: naive loops over logical indices, or the same kernel on a
 //! layout that forces the generic strided path. Odd sizes, non-contiguous views and
 //! sizes around each threshold throughout.
+
+// Op tables pair an op with its reference function inline.
+#![allow(clippy::type_complexity)]
 mod binary;
 mod common;
 mod conv;
