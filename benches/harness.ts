@@ -1,4 +1,6 @@
 // The timing protocol of WORKLOADS.md, shared by every JS benchmark.
+import { readFileSync } from 'node:fs'
+
 export interface Result {
   /** Median seconds per call. */
   median: number
@@ -30,4 +32,19 @@ export function bench(fn: () => unknown): Result {
   }
   times.sort((a, b) => a - b)
   return { median: times[Math.floor(times.length / 2)], calls: k * blocks }
+}
+
+/**
+ * Peak resident set size of this process in KiB: VmHWM from /proc on Linux, else
+ * process.resourceUsage().maxRSS. Not maxRSS on Linux: ru_maxrss is carried over fork and
+ * execve, so a child process reports at least its parent's RSS at the time of the spawn.
+ */
+export function peakRssKiB(): number {
+  try {
+    const m = /^VmHWM:\s*(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'))
+    if (m) return Number(m[1])
+  } catch {
+    // not Linux
+  }
+  return process.resourceUsage().maxRSS
 }
