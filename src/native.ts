@@ -21,3 +21,24 @@ function load(): any {
 
 /** The raw napi functions; only the TypeScript layer calls these. */
 export const N: any = load()
+
+/**
+ * Hands the addon V8's `gc` so it can collect the young generation after every 16 MiB of
+ * fresh tensor memory: garbage tensors then free their buffers within a few ops instead of
+ * at the next major GC. `--expose-gc` set at run time exposes `gc` to new contexts only,
+ * hence the fresh context. Without it (another engine, or the flag refused) tensors are
+ * still freed, by V8's own GC schedule. FERROTORCH_NO_SCAVENGE=1 turns this off.
+ */
+function installCollector(): void {
+  if (process.env.FERROTORCH_NO_SCAVENGE === '1') return
+  try {
+    const v8 = require_('node:v8') as typeof import('node:v8')
+    const vm = require_('node:vm') as typeof import('node:vm')
+    v8.setFlagsFromString('--expose-gc')
+    const gc = vm.runInNewContext('gc')
+    if (typeof gc === 'function') N.setCollector(gc, { type: 'minor' })
+  } catch {
+    // Keep V8's schedule.
+  }
+}
+installCollector()

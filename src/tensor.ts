@@ -345,9 +345,11 @@ export class Tensor {
     const { min, max } = a
     if (min == null && max == null) throw new Error("clamp: At least one of 'min' or 'max' must not be None")
     if (min instanceof Tensor || max instanceof Tensor) {
-      const lo = min == null ? undefined : (min instanceof Tensor ? min : scalarTensor(this, min))._handle
-      const hi = max == null ? undefined : (max instanceof Tensor ? max : scalarTensor(this, max))._handle
-      return wrap(N.clampTensor(this._handle, lo, hi))
+      // The bound tensors stay referenced through the call (a fresh scalar tensor's
+      // wrapper could otherwise be finalized once its handle number is taken).
+      const lo = min == null ? undefined : min instanceof Tensor ? min : scalarTensor(this, min)
+      const hi = max == null ? undefined : max instanceof Tensor ? max : scalarTensor(this, max)
+      return wrap(N.clampTensor(this._handle, lo?._handle, hi?._handle, lo, hi))
     }
     if (!this.isFloatingPoint() && ((min != null && !Number.isInteger(min)) || (max != null && !Number.isInteger(max)))) {
       return this.to('float32').clamp(min, max)

@@ -7,13 +7,26 @@ import { Optimizer, ParamGroup } from './optimizer'
 import { N } from '../native'
 
 /** Handles of `[param, grad, ...state]` per parameter, flattened for `optimStep`. */
-function handles(ps: Tensor[], states: Tensor[][]): number[] {
-  const out: number[] = []
+/**
+ * The handles of `[param, grad, state...]` per parameter. The grads are fresh wrappers:
+ * `keep` holds them, and the caller passes it to the native call, so that no GC between
+ * here and that call finalizes a wrapper (and frees its handle) while its number is in use.
+ */
+function handles(ps: Tensor[], states: Tensor[][]): { hs: number[]; keep: Tensor[] } {
+  const hs: number[] = []
+  const keep: Tensor[] = []
   ps.forEach((p, i) => {
     const g = p.grad!.isContiguous() ? p.grad! : p.grad!.contiguous()
-    out.push(p._handle, g._handle, ...states[i].map((t) => t._handle))
+    keep.push(g)
+    hs.push(p._handle, g._handle, ...states[i].map((t) => t._handle))
   })
-  return out
+  return { hs, keep }
+}
+
+/** `N.optimStep` with the grads kept alive through the call (see `handles`). */
+function optimStep(kind: number, ps: Tensor[], states: Tensor[][], per: number, nums: number[], flags: boolean[], steps: number[]): void {
+  const { hs, keep } = handles(ps, states)
+  N.optimStep(kind, hs, per, nums, flags, steps, keep)
 }
 
 function opts(args: any[], names: string[], op: string): Record<string, any> {
@@ -46,7 +59,7 @@ export class SGD extends Optimizer {
       if (g.momentum && sts[i].momentum_buffer === undefined) sts[i].momentum_buffer = zerosLike(p)
     })
     const states = sts.map((st) => (g.momentum ? [st.momentum_buffer] : []))
-    N.optimStep(0, handles(ps, states), g.momentum ? 3 : 2, [g.lr, g.momentum, g.dampening, g.weightDecay], [g.nesterov, g.maximize], first)
+    optimStep(0, ps, states, g.momentum ? 3 : 2, [g.lr, g.momentum, g.dampening, g.weightDecay], [g.nesterov, g.maximize], first)
     return true
   }
 }
@@ -97,7 +110,7 @@ export class Adam extends Optimizer {
       this.advance(p, sts[i], g)
     })
     const states = sts.map((st) => (g.amsgrad ? [st.exp_avg, st.exp_avg_sq, st.max_exp_avg_sq] : [st.exp_avg, st.exp_avg_sq]))
-    N.optimStep(1, handles(ps, states), g.amsgrad ? 5 : 4, [g.lr, b1, b2, g.eps, g.weightDecay], [g.amsgrad, g.maximize, this.decoupled], sts.map((st) => st.step))
+    optimStep(1, ps, states, g.amsgrad ? 5 : 4, [g.lr, b1, b2, g.eps, g.weightDecay], [g.amsgrad, g.maximize, this.decoupled], sts.map((st) => st.step))
     return true
   }
 }
@@ -147,7 +160,7 @@ export class RMSprop extends Optimizer {
       this.advance(p, sts[i], g)
     })
     const states = sts.map((st) => [st.square_avg, ...(g.centered ? [st.grad_avg] : []), ...(g.momentum > 0 ? [st.momentum_buffer] : [])])
-    N.optimStep(2, handles(ps, states), 2 + states[0].length, [g.lr, g.alpha, g.eps, g.weightDecay, g.momentum], [g.centered, g.maximize], [])
+    optimStep(2, ps, states, 2 + states[0].length, [g.lr, g.alpha, g.eps, g.weightDecay, g.momentum], [g.centered, g.maximize], [])
     return true
   }
 }
@@ -179,7 +192,7 @@ export class Adagrad extends Optimizer {
       }
       st.step += 1
       const clr = g.lr / (1 + (st.step - 1) * g.lrDecay)
-      N.optimStep(3, handles([p], [[st.sum]]), 3, [clr, g.weightDecay, g.eps], [g.maximize], [])
+      optimStep(3, [p], [[st.sum]], 3, [clr, g.weightDecay, g.eps], [g.maximize], [])
     })
     return true
   }

@@ -65,8 +65,9 @@ unsafe extern "C" fn release_raw(env: sys::napi_env, info: sys::napi_callback_in
 /// Installs the raw callbacks over the generated ones.
 #[napi(module_exports)]
 pub fn install_fast_paths(exports: Object, env: Env) -> Result<()> {
-    let fns: [(&str, sys::napi_callback); 5] = [
+    let fns: [(&str, sys::napi_callback); 6] = [
         ("track", Some(track_raw)),
+        ("setCollector", Some(set_collector_raw)),
         ("binary", Some(binary_raw)),
         ("binaryScalar", Some(binary_scalar_raw)),
         ("unary", Some(unary_raw)),
@@ -107,5 +108,52 @@ unsafe extern "C" fn track_raw(env: sys::napi_env, info: sys::napi_callback_info
     }
     let data = h.to_bits() as usize as *mut std::ffi::c_void;
     sys::napi_add_finalizer(env, argv[0], data, Some(finalize_tensor), ptr::null_mut(), ptr::null_mut());
+    // A safe point (no table borrow is live): collect the young generation when enough
+    // fresh native memory has gone out since the last collection.
+    if ferrotorch_tensor::fresh_bytes() >= SCAVENGE_BYTES {
+        ferrotorch_tensor::take_fresh_bytes();
+        collect_young(env);
+    }
+    ptr::null_mut()
+}
+
+/// Fresh native bytes between two young-generation collections. Tensors die young; a
+/// scavenge (a fraction of a millisecond) runs their finalizers and returns their buffers
+/// to the pool, where the next ops find them warm, instead of waiting for the major GC
+/// that external-memory pressure would start (tens of milliseconds of marking competing
+/// with the kernels' threads, and fresh pages for every op meanwhile).
+const SCAVENGE_BYTES: usize = 16 << 20;
+
+thread_local! {
+    /// The JS `gc` function and its `{type: 'minor'}` argument, when the TS layer could
+    /// obtain them (`setCollector`); per thread, as each worker has its own isolate.
+    static COLLECTOR: std::cell::Cell<(sys::napi_ref, sys::napi_ref)> = const { std::cell::Cell::new((ptr::null_mut(), ptr::null_mut())) };
+}
+
+unsafe fn collect_young(env: sys::napi_env) {
+    let (f, o) = COLLECTOR.with(|c| c.get());
+    if f.is_null() {
+        return;
+    }
+    let (mut fv, mut ov, mut undef, mut out) = (ptr::null_mut(), ptr::null_mut(), ptr::null_mut(), ptr::null_mut());
+    sys::napi_get_reference_value(env, f, &mut fv);
+    sys::napi_get_reference_value(env, o, &mut ov);
+    sys::napi_get_undefined(env, &mut undef);
+    if !fv.is_null() && !ov.is_null() {
+        sys::napi_call_function(env, undef, fv, 1, &ov, &mut out);
+    }
+}
+
+/// `setCollector(gc, {type: 'minor'})`: hands the binding V8's `gc` function.
+unsafe extern "C" fn set_collector_raw(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
+    let mut argc = 2usize;
+    let mut argv = [ptr::null_mut(); 2];
+    sys::napi_get_cb_info(env, info, &mut argc, argv.as_mut_ptr(), ptr::null_mut(), ptr::null_mut());
+    if argc == 2 {
+        let (mut f, mut o) = (ptr::null_mut(), ptr::null_mut());
+        sys::napi_create_reference(env, argv[0], 1, &mut f);
+        sys::napi_create_reference(env, argv[1], 1, &mut o);
+        COLLECTOR.with(|c| c.set((f, o)));
+    }
     ptr::null_mut()
 }

@@ -11,5 +11,5 @@ pub mod tensor;
 
 pub use ferrotorch_core::{DType, Device, Error, ErrorKind, Layout, Result};
 pub use indexing::IndexItem;
-pub use storage::{pending_external_delta, take_external_delta, Storage};
+pub use storage::{fresh_bytes, pending_external_delta, take_external_delta, take_fresh_bytes, Storage};
 pub use tensor::{Scalar, Tensor};

@@ -21,6 +21,22 @@ thread_local! {
     static EXTERNAL_DELTA: Cell<i64> = const { Cell::new(0) };
 }
 
+thread_local! {
+    /// Bytes of fresh memory (not reused from the pool) this thread's new storages took
+    /// since the binding last asked: what decides when a young-generation GC is due.
+    static FRESH: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Takes the fresh bytes allocated on this thread since the last call.
+pub fn take_fresh_bytes() -> usize {
+    FRESH.with(|c| c.replace(0))
+}
+
+/// Fresh bytes allocated on this thread since the last `take_fresh_bytes` (peek).
+pub fn fresh_bytes() -> usize {
+    FRESH.with(|c| c.get())
+}
+
 /// Takes the bytes allocated minus freed on this thread since the last call.
 pub fn take_external_delta() -> i64 {
     EXTERNAL_DELTA.with(|c| c.replace(0))
@@ -55,6 +71,7 @@ impl StorageCell {
             Storage::Cuda(_) => 0,
         };
         EXTERNAL_DELTA.with(|c| c.set(c.get() + (nbytes - reused + OVERHEAD) as i64));
+        FRESH.with(|c| c.set(c.get() + nbytes - reused + OVERHEAD));
         StorageCell { data: RwLock::new(s), nbytes, device, version: AtomicU64::new(0) }
     }
 
