@@ -7,6 +7,7 @@ pub mod index;
 pub mod matmul;
 pub mod pool;
 pub mod reduce;
+pub mod simd_exp;
 pub mod sort;
 pub mod storage;
 pub mod unary;

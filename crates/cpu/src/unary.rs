@@ -69,6 +69,21 @@ pub fn expf_fast(x: f32) -> f32 {
     }
 }
 
+/// f32 `exp` of a contiguous slice with the run-time-dispatched SIMD kernel, in parallel
+/// above the grain size.
+fn exp_contiguous(src: &[f32]) -> Vec<f32> {
+    let n = src.len();
+    let mut out = crate::pool::take::<f32>(n);
+    // SAFETY: every slot is written by exp_slice before the Vec is read.
+    unsafe { out.set_len(n) };
+    if n >= GRAIN {
+        out.par_chunks_mut(GRAIN / 4).zip(src.par_chunks(GRAIN / 4)).for_each(|(o, i)| crate::simd_exp::exp_slice(i, o));
+    } else {
+        crate::simd_exp::exp_slice(src, &mut out);
+    }
+    out
+}
+
 /// `exp` with the vectorizable f32 form; f64 keeps libm's.
 pub trait FastExp {
     fn fexp(self) -> Self;
@@ -259,6 +274,11 @@ fn int_fn<T: Elem>(op: UnaryOp) -> impl Fn(T) -> T + Sync + Send {
 /// Applies `op` to a view. Float ops expect a float storage (the tensor layer casts);
 /// `LogicalNot` gives bool for every input dtype.
 pub fn unary(op: UnaryOp, s: &CpuStorage, l: &Layout) -> CpuStorage {
+    if let (UnaryOp::Exp, CpuStorage::F32(v)) = (op, s) {
+        if let Some(r) = l.contiguous_range() {
+            return CpuStorage::F32(exp_contiguous(&v[r]));
+        }
+    }
     if op == UnaryOp::LogicalNot {
         return crate::with_storage!(s, v, T => CpuStorage::Bool(map_view(v, l, |x: T| x == T::default())));
     }
