@@ -78,7 +78,7 @@ fn col2im_t<T: Elem>(cols: &[T], g: &Window) -> Vec<T> {
     let (oh, ow) = (g.out_h(), g.out_w());
     let l = oh * ow;
     let kk = g.kh * g.kw;
-    let mut out = vec![T::default(); g.n * g.c * g.h * g.w];
+    let mut out = crate::pool::filled(g.n * g.c * g.h * g.w, T::default());
     // One image plane per task: its window rows are the only writers.
     out.par_chunks_mut(g.h * g.w).enumerate().for_each(|(plane, img)| {
         let (b, c) = (plane / g.c, plane % g.c);
@@ -118,8 +118,8 @@ pub fn col2im(cols: &CpuStorage, offset: usize, g: &Window) -> CpuStorage {
 fn max_pool_t<T: Elem>(x: &[T], g: &Window, oh: usize, ow: usize) -> (Vec<T>, Vec<i64>) {
     let planes = g.n * g.c;
     let (hw, l) = (g.h * g.w, oh * ow);
-    let mut vals = vec![T::default(); planes * l];
-    let mut idx = vec![0i64; planes * l];
+    let mut vals = crate::pool::filled(planes * l, T::default());
+    let mut idx = crate::pool::filled(planes * l, 0i64);
     vals.par_chunks_mut(l).zip(idx.par_chunks_mut(l)).enumerate().for_each(|(pl, (vo, io))| {
         let img = &x[pl * hw..(pl + 1) * hw];
         for oi in 0..oh {

@@ -38,7 +38,7 @@ fn gemm_typed<T: Elem>(a: &[T], la: &Layout, b: &[T], lb: &Layout, zero: T, one:
     let d = dims(la, lb);
     let nd = la.ndim();
     let batches = batch_offsets(la, lb, &d);
-    let mut out = vec![zero; batches.len() * d.m * d.n];
+    let mut out = crate::pool::filled(batches.len() * d.m * d.n, zero);
     if d.k == 0 || out.is_empty() {
         return out;
     }

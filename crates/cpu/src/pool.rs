@@ -61,6 +61,16 @@ pub fn take<T: Elem>(n: usize) -> Vec<T> {
     Vec::with_capacity(n)
 }
 
+/// `n` copies of `value`, in a cached buffer when one fits. Every element is written
+/// before anything reads it, so fresh pages fault in once as plain writes (a zeroed
+/// `vec!` that is read first maps the shared zero page and then pays a copy-on-write
+/// fault and a TLB shootdown across threads on the first write).
+pub fn filled<T: Elem>(n: usize, value: T) -> Vec<T> {
+    let mut v = take::<T>(n);
+    v.resize(n, value);
+    v
+}
+
 /// Gives a buffer back for reuse; false when it was freed instead (cache full or small).
 pub fn recycle(s: CpuStorage) -> bool {
     let (d, n) = (s.dtype(), s.len());

@@ -179,7 +179,7 @@ pub fn scan(op: ScanOp, s: &CpuStorage, l: &Layout, dim: usize) -> CpuStorage {
     lout.shape[dim] = 1;
     crate::with_storage!(s, v, T => {
         if T::DTYPE.is_float() {
-            let mut out = vec![T::default(); l.numel()];
+            let mut out = crate::pool::filled(l.numel(), T::default());
             for_each_offsets(&lin.shape, [&lin.strides, &lout.strides], [lin.offset, 0], |[i, o]| {
                 let mut acc = if op == ScanOp::Sum { 0.0 } else { 1.0 };
                 for k in 0..n {
@@ -190,7 +190,7 @@ pub fn scan(op: ScanOp, s: &CpuStorage, l: &Layout, dim: usize) -> CpuStorage {
             });
             T::wrap(out)
         } else {
-            let mut out = vec![0i64; l.numel()];
+            let mut out = crate::pool::filled(l.numel(), 0i64);
             for_each_offsets(&lin.shape, [&lin.strides, &lout.strides], [lin.offset, 0], |[i, o]| {
                 let mut acc: i64 = if op == ScanOp::Sum { 0 } else { 1 };
                 for k in 0..n {

@@ -125,12 +125,12 @@ impl CpuStorage {
 
     /// `n` copies of `value` (cast from f64 by the dtype's rule).
     pub fn full(dtype: DType, n: usize, value: f64) -> CpuStorage {
-        with_dtype!(dtype, T => T::wrap(vec![T::from_f64(value); n]))
+        with_dtype!(dtype, T => T::wrap(crate::pool::filled(n, T::from_f64(value))))
     }
 
     /// Like `full` but from an exact integer (int64 values above 2^53 survive).
     pub fn full_i64(dtype: DType, n: usize, value: i64) -> CpuStorage {
-        with_dtype!(dtype, T => T::wrap(vec![T::from_i64(value); n]))
+        with_dtype!(dtype, T => T::wrap(crate::pool::filled(n, T::from_i64(value))))
     }
 
     pub fn from_f64_vec(dtype: DType, v: &[f64]) -> CpuStorage {
