@@ -48,13 +48,69 @@ fn reduce_with<T: Elem, O: Elem>(_v: &[T], l: &Layout, dims: &[usize], f: impl F
     out
 }
 
+/// Sum in f64 with eight independent accumulators (the compiler keeps them in vector
+/// lanes; one serial accumulator would add one element per cycle at best).
+fn sum_lanes<T: Elem>(s: &[T]) -> f64 {
+    let mut acc = [0.0f64; 8];
+    let mut chunks = s.chunks_exact(8);
+    for c in &mut chunks {
+        for j in 0..8 {
+            acc[j] += c[j].to_f64();
+        }
+    }
+    let tail: f64 = chunks.remainder().iter().map(|x| x.to_f64()).sum();
+    acc.iter().sum::<f64>() + tail
+}
+
 /// Sum of a contiguous slice, split across threads when it is large.
 fn sum_slice<T: Elem>(s: &[T]) -> f64 {
     if s.len() >= GRAIN * 4 {
-        s.par_chunks(GRAIN).map(|c| c.iter().map(|x| x.to_f64()).sum::<f64>()).sum()
+        s.par_chunks(GRAIN).map(sum_lanes).sum()
     } else {
-        s.iter().map(|x| x.to_f64()).sum()
+        sum_lanes(s)
     }
+}
+
+/// Float sums of a contiguous view whose trailing dims are all reduced (a bias gradient:
+/// `[N, C, H, W]` over `(0, 2, 3)`): each contiguous run of the trailing dims is summed
+/// at memory speed, then the partial sums are added into the kept dims.
+fn sum_trailing_runs<T: Elem>(v: &[T], l: &Layout, dims: &[usize]) -> Option<Vec<T>> {
+    let nd = l.ndim();
+    let t = (0..nd).rev().take_while(|d| dims.contains(d)).count();
+    if t == 0 || t == nd || !l.is_contiguous() {
+        return None;
+    }
+    let run: usize = l.shape[nd - t..].iter().product();
+    if run < 16 {
+        return None;
+    }
+    let lead = &l.shape[..nd - t];
+    let rows: usize = lead.iter().product();
+    let src = &v[l.offset..l.offset + rows * run];
+    let partial: Vec<f64> =
+        if rows * run >= GRAIN { src.par_chunks(run).map(sum_lanes).collect() } else { src.chunks(run).map(sum_lanes).collect() };
+    // Row r of the leading dims adds into the output element of its kept coordinates.
+    let kept: Vec<usize> = (0..nd - t).filter(|d| !dims.contains(d)).collect();
+    let out_shape: Vec<usize> = kept.iter().map(|&d| lead[d]).collect();
+    let out_strides = contiguous_strides(&out_shape);
+    let mut stride_of = vec![0usize; nd - t];
+    for (k, &d) in kept.iter().enumerate() {
+        stride_of[d] = out_strides[k];
+    }
+    let mut acc = vec![0.0f64; out_shape.iter().product()];
+    let mut idx = vec![0usize; nd - t];
+    for p in partial {
+        let o: usize = idx.iter().zip(&stride_of).map(|(i, s)| i * s).sum();
+        acc[o] += p;
+        for d in (0..nd - t).rev() {
+            idx[d] += 1;
+            if idx[d] < lead[d] {
+                break;
+            }
+            idx[d] = 0;
+        }
+    }
+    Some(acc.into_iter().map(T::from_f64).collect())
 }
 
 fn reduce_typed<T: Elem>(op: ReduceOp, v: &[T], l: &Layout, dims: &[usize]) -> CpuStorage {
@@ -72,6 +128,9 @@ fn reduce_typed<T: Elem>(op: ReduceOp, v: &[T], l: &Layout, dims: &[usize]) -> C
                 }
             }
             if float {
+                if let Some(out) = sum_trailing_runs(v, l, dims) {
+                    return T::wrap(out);
+                }
                 T::wrap(reduce_with(v, l, dims, |it| T::from_f64(it.map(|o| v[o].to_f64()).sum::<f64>())))
             } else {
                 CpuStorage::I64(reduce_with(v, l, dims, |it| it.fold(0i64, |a, o| a.wrapping_add(v[o].to_i64()))))
