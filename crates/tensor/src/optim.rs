@@ -4,11 +4,14 @@
 //! so trajectories match the unfused tensor-op versions exactly.
 use crate::tensor::Tensor;
 use ferrotorch_core::{DType, Error, Result};
+use rayon::prelude::*;
 
 pub use ferrotorch_core::OptimStep as Step;
 
 trait F:
     Copy
+    + Send
+    + Sync
     + std::ops::Add<Output = Self>
     + std::ops::Sub<Output = Self>
     + std::ops::Mul<Output = Self>
@@ -74,40 +77,31 @@ fn run<T: F + ferrotorch_cpu::Elem>(step: Step, ts: &[&Tensor]) -> Result<()> {
             Step::Adam { lr, b1, b2, eps, weight_decay, amsgrad, maximize, decoupled, step } => {
                 let bc1 = 1.0 - b1.powf(step);
                 let bc2 = 1.0 - b2.powf(step);
-                let (one_b1, b2t, one_b2) = (T::c(1.0 - b1), T::c(b2), T::c(1.0 - b2));
-                let (step_size, bc2s, epst, wd) = (T::c(lr / bc1), T::c(bc2.sqrt()), T::c(eps), T::c(weight_decay));
-                let decay = T::c(1.0 - lr * weight_decay);
-                for i in 0..n {
-                    let mut p = s[0][i];
-                    let mut d = if maximize { -s[1][i] } else { s[1][i] };
-                    if weight_decay != 0.0 {
-                        if decoupled {
-                            p = p * decay;
-                        } else {
-                            d = d + p * wd;
-                        }
-                    }
-                    let m = s[2][i] + (d - s[2][i]) * one_b1;
-                    let v = s[3][i] * b2t + d * d * one_b2;
-                    s[2][i] = m;
-                    s[3][i] = v;
-                    let vv = if amsgrad {
-                        let (old, nan) = (s[4][i], T::c(f64::NAN));
-                        #[allow(clippy::eq_op)]
-                        let mx = if old != old || v != v {
-                            nan
-                        } else if old > v {
-                            old
-                        } else {
-                            v
-                        };
-                        s[4][i] = mx;
-                        mx
-                    } else {
-                        v
-                    };
-                    let denom = vv.sqrt() / bc2s + epst;
-                    s[0][i] = p - m / denom * step_size;
+                let k = AdamConsts {
+                    one_b1: T::c(1.0 - b1),
+                    b2: T::c(b2),
+                    one_b2: T::c(1.0 - b2),
+                    step_size: T::c(lr / bc1),
+                    bc2s: T::c(bc2.sqrt()),
+                    eps: T::c(eps),
+                    wd: T::c(weight_decay),
+                    decay: T::c(1.0 - lr * weight_decay),
+                    has_wd: weight_decay != 0.0,
+                    decoupled,
+                    maximize,
+                };
+                let (p, rest) = s.split_first_mut().expect("param");
+                let (g, rest) = rest.split_first_mut().expect("grad");
+                let (m, rest) = rest.split_first_mut().expect("exp_avg");
+                let (v, rest) = rest.split_first_mut().expect("exp_avg_sq");
+                // Chunks in parallel; each chunk's loop gets separate slices, so it vectorizes.
+                const CHUNK: usize = 1 << 14;
+                let pm = p.par_chunks_mut(CHUNK).zip(g.par_chunks(CHUNK)).zip(m.par_chunks_mut(CHUNK)).zip(v.par_chunks_mut(CHUNK));
+                if amsgrad {
+                    let vmax = rest.first_mut().expect("max_exp_avg_sq");
+                    pm.zip(vmax.par_chunks_mut(CHUNK)).for_each(|((((p, g), m), v), x)| adam_chunk(&k, p, g, m, v, Some(x)));
+                } else {
+                    pm.for_each(|(((p, g), m), v)| adam_chunk(&k, p, g, m, v, None));
                 }
             }
             Step::Rmsprop { lr, alpha, eps, weight_decay, momentum, centered, maximize } => {
@@ -153,6 +147,58 @@ fn run<T: F + ferrotorch_cpu::Elem>(step: Step, ts: &[&Tensor]) -> Result<()> {
             }
         }
     })
+}
+
+/// Adam's scalars, rounded to the parameter dtype once (as PyTorch's single-tensor Adam).
+struct AdamConsts<T> {
+    one_b1: T,
+    b2: T,
+    one_b2: T,
+    step_size: T,
+    bc2s: T,
+    eps: T,
+    wd: T,
+    decay: T,
+    has_wd: bool,
+    decoupled: bool,
+    maximize: bool,
+}
+
+/// Adam over one chunk, in PyTorch's order of operations.
+fn adam_chunk<T: F>(k: &AdamConsts<T>, p: &mut [T], g: &[T], m: &mut [T], v: &mut [T], mut vmax: Option<&mut [T]>) {
+    for i in 0..p.len() {
+        let mut pv = p[i];
+        let mut d = if k.maximize { -g[i] } else { g[i] };
+        if k.has_wd {
+            if k.decoupled {
+                pv = pv * k.decay;
+            } else {
+                d = d + pv * k.wd;
+            }
+        }
+        let mi = m[i] + (d - m[i]) * k.one_b1;
+        let vi = v[i] * k.b2 + d * d * k.one_b2;
+        m[i] = mi;
+        v[i] = vi;
+        let vv = match vmax.as_deref_mut() {
+            Some(x) => {
+                let old = x[i];
+                #[allow(clippy::eq_op)]
+                let mx = if old != old || vi != vi {
+                    T::c(f64::NAN)
+                } else if old > vi {
+                    old
+                } else {
+                    vi
+                };
+                x[i] = mx;
+                mx
+            }
+            None => vi,
+        };
+        let denom = vv.sqrt() / k.bc2s + k.eps;
+        p[i] = pv - mi / denom * k.step_size;
+    }
 }
 
 /// One fused update of a parameter: `tensors` is `[param, grad, state...]` in the order
