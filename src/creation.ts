@@ -58,7 +58,12 @@ export function tensor(data: any, opts?: TensorOptions): Tensor {
     else h = N.fromF64(Float64Array.from(data as any, Number), shape, dtypeCode(opts?.dtype ?? 'float32'), device)
     return withGrad(wrap(h), opts)
   }
-  if (data instanceof Tensor) return withGrad(opts?.dtype ? data.detach().to(opts.dtype).clone() : data.detach().clone(), opts)
+  if (data instanceof Tensor) {
+    // Keeps the source's device unless `device` is given (torch.tensor(t, device=...)).
+    let t = data.detach()
+    if (opts?.device !== undefined) t = t.to(opts.device)
+    return withGrad(opts?.dtype ? t.to(opts.dtype).clone() : t.clone(), opts)
+  }
   const shape: number[] = []
   const flat: any[] = []
   flatten(data, shape, flat, 0)

@@ -178,7 +178,7 @@ export function avgPool2d(input: Tensor, ...args: any[]): Tensor {
   if (a.divisorOverride) return sum.div(a.divisorOverride)
   const include = a.countIncludePad ?? true
   // The divisor counts window cells inside the (padded, if included) input only.
-  const ones = full([1, 1, unpadded.shape[2], unpadded.shape[3]], 1, { dtype: input.dtype })
+  const ones = full([1, 1, unpadded.shape[2], unpadded.shape[3]], 1, { dtype: input.dtype, device: input.device })
   const padOnes = include ? padFn(ones, [p[1], p[1], p[0], p[0]], { value: 1 }) : ones
   const cnt = im2col(ceilPad(padOnes, oh, ow, k, s, include ? [0, 0] : p, [1, 1], 0), k, [1, 1], include ? [0, 0] : p, s).sum(1).reshape(1, 1, oh, ow)
   const y = sum.div(cnt)

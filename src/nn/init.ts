@@ -32,11 +32,11 @@ function fill(t: Tensor, src: Tensor): Tensor {
 }
 
 export function uniform_(t: Tensor, a = 0, b = 1): Tensor {
-  return fill(t, rand(t.shape, { dtype: t.dtype }).mul(b - a).add(a))
+  return fill(t, rand(t.shape, { dtype: t.dtype, device: t.device }).mul(b - a).add(a))
 }
 
 export function normal_(t: Tensor, mean = 0, std = 1): Tensor {
-  return fill(t, randn(t.shape, { dtype: t.dtype }).mul(std).add(mean))
+  return fill(t, randn(t.shape, { dtype: t.dtype, device: t.device }).mul(std).add(mean))
 }
 
 export function constant_(t: Tensor, v: number): Tensor {

@@ -49,14 +49,14 @@ export function interpolate(input: Tensor, ...args: any[]): Tensor {
     const outSize = a.size != null ? sizes[k] : Math.floor(inSize * scales[k]!)
     const sc = a.recomputeScaleFactor ? undefined : scales[k]
     const { i0, i1, w1 } = sourceIndex(outSize, inSize, sc, mode, !!a.alignCorners)
-    const lo = x.indexSelect(dim, tensor(i0))
+    const lo = x.indexSelect(dim, tensor(i0, { device: x.device }))
     if (mode === 'nearest') {
       x = lo
       continue
     }
-    const hi = x.indexSelect(dim, tensor(i1))
+    const hi = x.indexSelect(dim, tensor(i1, { device: x.device }))
     const wshape = x.shape.map((s, i) => (i === dim ? outSize : 1))
-    const w = tensor(w1, { dtype: x.dtype }).reshape(wshape)
+    const w = tensor(w1, { dtype: x.dtype, device: x.device }).reshape(wshape)
     x = lo.add(hi.sub(lo).mul(w))
   }
   return x

@@ -179,12 +179,12 @@ abstract class BatchNormBase extends Module {
     this.momentum = a.momentum === undefined ? 0.1 : a.momentum
     const affine = a.affine ?? true
     this.trackRunningStats = a.trackRunningStats ?? true
-    this.weight = affine ? new Parameter(ones([n], { dtype: a.dtype ?? 'float32' })) : null
-    this.bias = affine ? new Parameter(zeros([n], { dtype: a.dtype ?? 'float32' })) : null
+    this.weight = affine ? new Parameter(ones([n], { dtype: a.dtype ?? 'float32', device: a.device })) : null
+    this.bias = affine ? new Parameter(zeros([n], { dtype: a.dtype ?? 'float32', device: a.device })) : null
     if (this.trackRunningStats) {
-      this.registerBuffer('running_mean', zeros([n], { dtype: a.dtype ?? 'float32' }))
-      this.registerBuffer('running_var', ones([n], { dtype: a.dtype ?? 'float32' }))
-      this.registerBuffer('num_batches_tracked', tensor(0))
+      this.registerBuffer('running_mean', zeros([n], { dtype: a.dtype ?? 'float32', device: a.device }))
+      this.registerBuffer('running_var', ones([n], { dtype: a.dtype ?? 'float32', device: a.device }))
+      this.registerBuffer('num_batches_tracked', tensor(0, { dtype: 'int64', device: a.device }))
     }
   }
   forward(x: Tensor): Tensor {
@@ -222,8 +222,8 @@ export class LayerNorm extends Module {
     this.normalizedShape = typeof a.normalizedShape === 'number' ? [a.normalizedShape] : a.normalizedShape
     this.eps = a.eps ?? 1e-5
     const affine = a.elementwiseAffine ?? true
-    this.weight = affine ? new Parameter(ones(this.normalizedShape, { dtype: a.dtype ?? 'float32' })) : null
-    this.bias = affine && (a.bias ?? true) ? new Parameter(zeros(this.normalizedShape, { dtype: a.dtype ?? 'float32' })) : null
+    this.weight = affine ? new Parameter(ones(this.normalizedShape, { dtype: a.dtype ?? 'float32', device: a.device })) : null
+    this.bias = affine && (a.bias ?? true) ? new Parameter(zeros(this.normalizedShape, { dtype: a.dtype ?? 'float32', device: a.device })) : null
   }
   forward(x: Tensor): Tensor { return F.layerNorm(x, this.normalizedShape, { weight: this.weight, bias: this.bias, eps: this.eps }) }
 }
@@ -239,8 +239,8 @@ export class GroupNorm extends Module {
     this.numGroups = a.numGroups
     this.eps = a.eps ?? 1e-5
     const affine = a.affine ?? true
-    this.weight = affine ? new Parameter(ones([a.numChannels], { dtype: a.dtype ?? 'float32' })) : null
-    this.bias = affine ? new Parameter(zeros([a.numChannels], { dtype: a.dtype ?? 'float32' })) : null
+    this.weight = affine ? new Parameter(ones([a.numChannels], { dtype: a.dtype ?? 'float32', device: a.device })) : null
+    this.bias = affine ? new Parameter(zeros([a.numChannels], { dtype: a.dtype ?? 'float32', device: a.device })) : null
   }
   forward(x: Tensor): Tensor { return F.groupNorm(x, this.numGroups, { weight: this.weight, bias: this.bias, eps: this.eps }) }
 }

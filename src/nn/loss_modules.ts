@@ -3,6 +3,17 @@ import { Module } from './module'
 import * as F from './functional'
 import { Tensor } from '../tensor'
 
+/** The options with their tensors read back from the module's buffers, which `to()` may have moved. */
+function currentOpts(m: Module, opts: Record<string, any>): Record<string, any> {
+  let o = opts
+  for (const [k, v] of Object.entries(opts)) {
+    if (!(v instanceof Tensor)) continue
+    const b = (m as any)[k === 'posWeight' ? 'pos_weight' : k]
+    if (b instanceof Tensor && b !== v) o = { ...o, [k]: b }
+  }
+  return o
+}
+
 function lossModule(name: string, f: (input: Tensor, target: Tensor, opts: any) => Tensor) {
   const C = class extends Module {
     opts: Record<string, any>
@@ -13,7 +24,7 @@ function lossModule(name: string, f: (input: Tensor, target: Tensor, opts: any) 
       for (const [k, v] of Object.entries(opts)) if (v instanceof Tensor) this.registerBuffer(k === 'posWeight' ? 'pos_weight' : k, v)
     }
     forward(input: Tensor, target: Tensor): Tensor {
-      return f(input, target, this.opts)
+      return f(input, target, currentOpts(this, this.opts))
     }
   }
   Object.defineProperty(C, 'name', { value: name })

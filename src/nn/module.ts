@@ -3,6 +3,8 @@
 import { N } from '../native'
 import { Tensor, wrap } from '../tensor'
 import { noGrad } from '../autograd'
+import { DTYPES, DType, dtypeCode } from '../dtype'
+import { isOptions } from '../args'
 
 /** A Tensor that a Module owns as a learnable parameter (`requiresGrad` by default). */
 export class Parameter extends Tensor {
@@ -153,18 +155,53 @@ export class Module {
     return this
   }
 
-  /** Converts parameters and buffers: `to('float64')`, `to('cuda')`, `to({dtype, device})`. */
+  /**
+   * Converts parameters (with their gradients) and buffers: `to('float64')`, `to('cuda')`,
+   * `to(device, dtype)`, `to({dtype, device})` or `to(tensor)`. As in PyTorch, a dtype
+   * applies to floating-point tensors only (integer buffers such as `num_batches_tracked`
+   * keep theirs but still move), a tensor shared by several fields stays shared, and a
+   * tensor already on the target device and dtype is left as it is (same object).
+   */
   to(...args: any[]): this {
+    let device: string | undefined
+    let dtype: DType | undefined
+    for (const a of args) {
+      if (a instanceof Tensor) {
+        device = a.device
+        dtype = a.dtype
+      } else if (typeof a === 'string') {
+        if (a === 'cpu' || a.startsWith('cuda')) device = a
+        else dtype = DTYPES[dtypeCode(a)]
+      } else if (isOptions(a)) {
+        if (a.device !== undefined) device = a.device
+        if (a.dtype !== undefined) dtype = DTYPES[dtypeCode(a.dtype)]
+      }
+    }
+    const target = device === 'cuda' ? 'cuda:0' : device
+    const conversion = (t: Tensor): { device?: string; dtype?: DType } | null => {
+      const o: { device?: string; dtype?: DType } = {}
+      if (device !== undefined && t.device !== target) o.device = device
+      if (dtype !== undefined && t.dtype !== dtype && t.isFloatingPoint()) o.dtype = dtype
+      return o.device !== undefined || o.dtype !== undefined ? o : null
+    }
+    const done = new Map<Tensor, Tensor>()
     noGrad(() => {
       for (const m of this.modules()) {
         for (const [k, v] of Object.entries(m)) {
-          if (v instanceof Parameter) {
-            const t = v.to(...args)
-            if (t !== v) (m as any)[k] = new Parameter(t, v.requiresGrad)
-          } else if (v instanceof Tensor && m._bufferNames.has(k)) {
-            const floatOnly = args.some((a) => typeof a === 'string' && a.startsWith('float'))
-            if (!floatOnly || v.isFloatingPoint()) (m as any)[k] = v.to(...args)
+          if (!(v instanceof Tensor) || (!(v instanceof Parameter) && !m._bufferNames.has(k))) continue
+          let r = done.get(v)
+          if (r === undefined) {
+            const o = conversion(v)
+            if (o === null) r = v
+            else if (v instanceof Parameter) {
+              const p = new Parameter(v.to(o), v.requiresGrad)
+              const g = v.grad
+              if (g) p.grad = g.to(o)
+              r = p
+            } else r = v.to(o)
+            done.set(v, r)
           }
+          if (r !== v) (m as any)[k] = r
         }
       }
     })

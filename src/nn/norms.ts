@@ -97,7 +97,7 @@ export function scaledDotProductAttention(query: Tensor, key: Tensor, value: Ten
   const scale = a.scale ?? 1 / Math.sqrt(E)
   let scores = query.matmul(key.transpose(-2, -1)).mul(scale)
   if (a.isCausal) {
-    const causal = ones([L, S], { dtype: 'bool' }).tril()
+    const causal = ones([L, S], { dtype: 'bool', device: query.device }).tril()
     scores = scores.maskedFill(causal.logicalNot(), -Infinity)
   }
   if (a.attnMask) {
@@ -134,6 +134,6 @@ export function oneHot(input: Tensor, ...args: any[]): Tensor {
   if (n < 0) n = input.numel() ? Number(input.max().item()) + 1 : 0
   if (input.numel() && Number(input.min().item()) < 0) throw new RangeError('one_hot: Class values must be non-negative.')
   if (input.numel() && Number(input.max().item()) >= n) throw new RangeError('one_hot: Class values must be smaller than num_classes.')
-  return input.unsqueeze(-1).eq(arange(n)).to('int64')
+  return input.unsqueeze(-1).eq(arange(n, { device: input.device })).to('int64')
 }
 

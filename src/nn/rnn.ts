@@ -42,7 +42,7 @@ abstract class RNNBase extends Module {
         const ps: [string, number[]][] = [[`weight_ih${sfx}`, [G, inp]], [`weight_hh${sfx}`, [G, this.hiddenSize]]]
         if (this.bias) ps.push([`bias_ih${sfx}`, [G]], [`bias_hh${sfx}`, [G]])
         for (const [name, shape] of ps) {
-          const p = new Parameter(empty(shape, { dtype }))
+          const p = new Parameter(empty(shape, { dtype, device: a.device }))
           init.uniform_(p, -k, k)
           this.registerParameter(name, p)
         }
@@ -104,7 +104,7 @@ abstract class RNNBase extends Module {
     const B = x.shape[1]
     const dirs = this.bidirectional ? 2 : 1
     const L = this.numLayers * dirs
-    const zerosH = () => zeros([L, B, this.hiddenSize], { dtype: x.dtype })
+    const zerosH = () => zeros([L, B, this.hiddenSize], { dtype: x.dtype, device: x.device })
     let h0: Tensor
     let c0: Tensor | null = null
     if (this.mode === 'LSTM') {

@@ -43,9 +43,9 @@ export class MultiheadAttention extends Module {
     this.batchFirst = a.batchFirst ?? false
     const E = this.embedDim
     const dtype = a.dtype ?? 'float32'
-    this.in_proj_weight = new Parameter(empty([3 * E, E], { dtype }))
-    this.in_proj_bias = a.bias ?? true ? new Parameter(zeros([3 * E], { dtype })) : null
-    this.out_proj = new Linear(E, E, { bias: a.bias ?? true, dtype })
+    this.in_proj_weight = new Parameter(empty([3 * E, E], { dtype, device: a.device }))
+    this.in_proj_bias = a.bias ?? true ? new Parameter(zeros([3 * E], { dtype, device: a.device })) : null
+    this.out_proj = new Linear(E, E, { bias: a.bias ?? true, dtype, device: a.device })
     init.xavierUniform_(this.in_proj_weight)
     if (this.out_proj.bias) init.zeros_(this.out_proj.bias)
   }
@@ -72,7 +72,7 @@ export class MultiheadAttention extends Module {
     const vh = heads(proj(v, 2), S)
     let scores = qh.matmul(kh.transpose(-2, -1)).mul(1 / Math.sqrt(d))
     let mask: Tensor | null = null
-    if (o.isCausal && !o.attnMask) mask = ones([L, S], { dtype: 'bool' }).triu(1)
+    if (o.isCausal && !o.attnMask) mask = ones([L, S], { dtype: 'bool', device: q.device }).triu(1)
     if (o.attnMask) {
       const m: Tensor = o.attnMask
       if (m.dtype === 'bool') mask = m
@@ -124,7 +124,7 @@ export class TransformerEncoderLayer extends Module {
     const ff = a.dimFeedforward ?? 2048
     const p = a.dropout ?? 0.1
     const eps = a.layerNormEps ?? 1e-5
-    const f = { bias: a.bias ?? true, dtype: a.dtype }
+    const f = { bias: a.bias ?? true, dtype: a.dtype, device: a.device }
     this.self_attn = new MultiheadAttention(a.dModel, a.nhead, { dropout: p, batchFirst: a.batchFirst ?? false, ...f })
     this.linear1 = new Linear(a.dModel, ff, f)
     this.dropout = new Dropout(p)
@@ -177,7 +177,7 @@ export class TransformerDecoderLayer extends Module {
     const ff = a.dimFeedforward ?? 2048
     const p = a.dropout ?? 0.1
     const eps = a.layerNormEps ?? 1e-5
-    const f = { bias: a.bias ?? true, dtype: a.dtype }
+    const f = { bias: a.bias ?? true, dtype: a.dtype, device: a.device }
     const bf = a.batchFirst ?? false
     this.self_attn = new MultiheadAttention(a.dModel, a.nhead, { dropout: p, batchFirst: bf, ...f })
     this.multihead_attn = new MultiheadAttention(a.dModel, a.nhead, { dropout: p, batchFirst: bf, ...f })

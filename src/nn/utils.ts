@@ -8,7 +8,10 @@ export function clipGradNorm_(parameters: Tensor[] | Tensor, maxNorm: number, no
   const ps = (Array.isArray(parameters) ? parameters : [parameters]).filter((p) => p.grad !== null)
   return noGrad(() => {
     if (!ps.length) return new Tensor((require('../native') as any).N.full([], 0, 6, 'cpu'))
+    // Per-parameter norms meet on the first gradient's device (parameters may be spread over devices).
     const norms = ps.map((p) => p.grad!.norm(normType))
+    const dev0 = norms[0].device
+    for (let i = 1; i < norms.length; i++) if (norms[i].device !== dev0) norms[i] = norms[i].to(dev0)
     const total = normType === Infinity ? stack(norms).max() : stack(norms).norm(normType)
     const t = Number(total.item())
     if (errorIfNonfinite && !Number.isFinite(t)) throw new Error(`The total norm of order ${normType} for gradients from \`parameters\` is non-finite, so it cannot be clipped.`)

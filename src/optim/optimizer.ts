@@ -92,7 +92,9 @@ export abstract class Optimizer {
       for (const [k, v] of Object.entries(sg)) if (k !== 'params') g[k] = v
       sg.params.forEach((id: number, i: number) => {
         const st = sd.state[id]
-        if (st) this.state.set(g.params[i], Object.fromEntries(Object.entries(st).map(([k, v]) => [k, v instanceof Tensor ? v.clone() : v])))
+        // State tensors go to their parameter's device, as PyTorch's load_state_dict does.
+        const p = g.params[i]
+        if (st) this.state.set(p, Object.fromEntries(Object.entries(st).map(([k, v]) => [k, v instanceof Tensor ? (v.device === p.device ? v.clone() : v.to(p.device)) : v])))
       })
     })
   }

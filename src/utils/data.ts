@@ -122,10 +122,12 @@ export class DataLoader<T = any> {
       // Whole batches at once: one indexSelect per tensor instead of a stack of rows.
       const idx = [...this.indices()]
       const ds = this.dataset
+      // The index lives on the dataset tensors' device (a TensorDataset may hold CUDA tensors).
+      const dev = ds.tensors[0].device
       for (let at = 0; at < idx.length; at += bs) {
         if (this.dropLast && at + bs > idx.length) break
-        const sel = tensor(idx.slice(at, at + bs))
-        yield ds.tensors.map((t) => t.indexSelect(0, sel))
+        const sel = tensor(idx.slice(at, at + bs), { device: dev })
+        yield ds.tensors.map((t) => t.indexSelect(0, t.device === dev ? sel : sel.to(t.device)))
       }
       return
     }

@@ -12,9 +12,16 @@ export function compose(ts: Transform[]): Transform {
 
 /** `(x - mean) / std` per channel. */
 export function normalize(mean: number[], std: number[]): Transform {
-  const m = tensor(mean, { dtype: 'float32' }).reshape(-1, 1, 1)
-  const s = tensor(std, { dtype: 'float32' }).reshape(-1, 1, 1)
-  return (x) => x.sub(m).div(s)
+  let m = tensor(mean, { dtype: 'float32' }).reshape(-1, 1, 1)
+  let s = tensor(std, { dtype: 'float32' }).reshape(-1, 1, 1)
+  return (x) => {
+    // Built on the CPU; follows the images to their device (and stays there).
+    if (m.device !== x.device) {
+      m = m.to(x.device)
+      s = s.to(x.device)
+    }
+    return x.sub(m).div(s)
+  }
 }
 
 /** Random crop of `size` after zero padding of `padding` pixels. */

@@ -39,6 +39,8 @@ function share(t: Tensor): Shared {
 /** Yields `[tensor batch per dataset tensor]` for each index batch, loaded by `n` workers. */
 export async function* workerBatches(tensors: Tensor[], batches: number[][], n: number, prefetch = 2): AsyncGenerator<Tensor[]> {
   const shared = tensors.map(share)
+  // Batches come back on the dataset tensors' devices, as the single-threaded loader's do.
+  const devices = tensors.map((t) => t.device)
   const workers = Array.from({ length: n }, () => new Worker(WORKER_SRC, { eval: true, workerData: { tensors: shared } }))
   const pending = new Map<number, (v: ArrayBufferView[]) => void>()
   const results = new Map<number, Promise<ArrayBufferView[]>>()
@@ -57,7 +59,7 @@ export async function* workerBatches(tensors: Tensor[], batches: number[][], n: 
       results.delete(seq)
       pending.delete(seq)
       issue()
-      yield out.map((a, k) => tensor(a, { shape: [batches[seq].length, ...shared[k].shape.slice(1)], dtype: shared[k].dtype as any }))
+      yield out.map((a, k) => tensor(a, { shape: [batches[seq].length, ...shared[k].shape.slice(1)], dtype: shared[k].dtype as any, device: devices[k] }))
     }
   } finally {
     for (const w of workers) w.terminate()
