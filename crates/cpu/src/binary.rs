@@ -43,9 +43,60 @@ pub fn zip_map<A: Elem, B: Elem>(a: &[A], la: &Layout, b: &[A], lb: &Layout, f: 
         }
         _ => {}
     }
+    if let Some(out) = zip_rows(a, la, b, lb, &f) {
+        return out;
+    }
     let mut out = crate::pool::take::<B>(n);
     for_each_offsets(&la.shape, [&la.strides, &lb.strides], [la.offset, lb.offset], |[i, j]| out.push(f(a[i], b[j])));
     out
+}
+
+/// Broadcasts whose last dim has stride 1 or 0 in both operands (`x - mean` of a layer
+/// norm, `x + bias`, attention masks): the outer dims are walked once per row and each
+/// row is one tight loop over slices (or a slice and a scalar), in parallel above the
+/// grain size.
+fn zip_rows<A: Elem, B: Elem>(a: &[A], la: &Layout, b: &[A], lb: &Layout, f: &(impl Fn(A, A) -> B + Sync + Send)) -> Option<Vec<B>> {
+    let nd = la.ndim();
+    if nd < 2 {
+        return None;
+    }
+    let d = la.shape[nd - 1];
+    let (sa, sb) = (la.strides[nd - 1], lb.strides[nd - 1]);
+    if d < 8 || sa > 1 || sb > 1 {
+        return None;
+    }
+    let n = la.numel();
+    let mut rows: Vec<[usize; 2]> = Vec::with_capacity(n / d);
+    for_each_offsets(&la.shape[..nd - 1], [&la.strides[..nd - 1], &lb.strides[..nd - 1]], [la.offset, lb.offset], |o| rows.push(o));
+    let row = |o: &mut [B], [i, j]: [usize; 2]| match (sa, sb) {
+        (1, 1) => {
+            for ((o, &x), &y) in o.iter_mut().zip(&a[i..i + d]).zip(&b[j..j + d]) {
+                *o = f(x, y);
+            }
+        }
+        (1, _) => {
+            let y = b[j];
+            for (o, &x) in o.iter_mut().zip(&a[i..i + d]) {
+                *o = f(x, y);
+            }
+        }
+        (_, 1) => {
+            let x = a[i];
+            for (o, &y) in o.iter_mut().zip(&b[j..j + d]) {
+                *o = f(x, y);
+            }
+        }
+        _ => o.fill(f(a[i], b[j])),
+    };
+    let mut out = crate::pool::take::<B>(n);
+    // SAFETY: every row below writes all d slots of its chunk before the Vec is read.
+    unsafe { out.set_len(n) };
+    if n >= GRAIN {
+        out.par_chunks_mut(d).zip(rows.par_iter()).for_each(|(o, &r)| row(o, r));
+    } else {
+        out.chunks_mut(d).zip(rows.iter()).for_each(|(o, &r)| row(o, r));
+    }
+    Some(out)
 }
 
 macro_rules! float_binary {

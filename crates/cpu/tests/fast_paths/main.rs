@@ -7,6 +7,7 @@
 // Op tables pair an op with its reference function inline.
 #![allow(clippy::type_complexity)]
 mod binary;
+mod broadcast_rows;
 mod common;
 mod conv;
 mod copy_index;
