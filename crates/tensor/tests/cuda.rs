@@ -223,7 +223,12 @@ fn binary_ops_broadcast_and_strides_match_cpu() {
     let z = Tensor::full(&[3], 0.0, DType::I64, GPU).unwrap();
     let e = a.binary(FloorDivide, &z).unwrap_err().to_string();
     assert!(e.contains("ZeroDivisionError"), "{e}");
-    // Mixed devices: PyTorch's error, naming both.
+    // A 0-dim CPU tensor joins a CUDA op as a scalar, as in PyTorch.
+    let two = Tensor::full(&[], 2.0, DType::F32, Device::Cpu).unwrap();
+    let g3 = Tensor::full(&[3], 1.5, DType::F32, GPU).unwrap();
+    let r = g3.binary(Mul, &two).unwrap();
+    assert_eq!((r.device(), f64s(&r)), (GPU, vec![3.0; 3]));
+    // Mixed devices otherwise: PyTorch's error, naming both.
     let c = Tensor::full(&[3], 1.0, DType::F32, Device::Cpu).unwrap();
     let g = Tensor::full(&[3], 1.0, DType::F32, GPU).unwrap();
     let e = g.binary(Add, &c).unwrap_err().to_string();

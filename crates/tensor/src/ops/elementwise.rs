@@ -1,7 +1,7 @@
 //! Elementwise ops: unary, binary with broadcasting and promotion, scalars, where.
 use crate::autograd::Op;
 use crate::tensor::{Scalar, Tensor};
-use ferrotorch_core::{broadcast_shapes, result_type, BinaryOp, DType, Error, Operand, Result, UnaryOp};
+use ferrotorch_core::{broadcast_shapes, result_type, BinaryOp, DType, Device, Error, Operand, Result, UnaryOp};
 
 /// Default float dtype (PyTorch's `get_default_dtype()`).
 pub const DEFAULT_FLOAT: DType = DType::F32;
@@ -23,6 +23,15 @@ impl Tensor {
 
     /// Binary op with PyTorch's promotion and broadcasting.
     pub fn binary(&self, op: BinaryOp, other: &Tensor) -> Result<Tensor> {
+        if self.device() != other.device() {
+            // PyTorch reads a 0-dim CPU tensor next to a CUDA tensor as a scalar.
+            if self.ndim() == 0 && self.device() == Device::Cpu {
+                return self.to_device(other.device())?.binary(op, other);
+            }
+            if other.ndim() == 0 && other.device() == Device::Cpu {
+                return self.binary(op, &other.to_device(self.device())?);
+            }
+        }
         let name = op.name();
         Tensor::same_device(name, &[self, other])?;
         let mut ct = result_type(&[self.operand(), other.operand()]);
