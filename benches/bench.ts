@@ -19,6 +19,10 @@ import * as ft from '../src/index'
 import type { TfjsReport } from './bench_tfjs'
 import { bench, peakRssKiB } from './harness'
 
+// Every system gets 2 threads (WORKLOADS.md): rayon reads this when its pool starts, at
+// ferrotorch's first parallel op, and child processes inherit it.
+process.env.RAYON_NUM_THREADS ??= '2'
+
 interface Workload {
   id: string
   name: string
@@ -401,7 +405,7 @@ function tfjsNote(tf: Tfjs, id: string): string | undefined {
 }
 
 function printReport(ws: Workload[], ours: Measured, torch: ReturnType<typeof pytorch>, tf: ReturnType<typeof tfjs>): void {
-  console.log(`ferrotorch benchmarks — ${new Date().toISOString().slice(0, 10)}, ${cpus()[0]?.model} x${cpus().length}, Node ${process.version}`)
+  console.log(`ferrotorch benchmarks — ${new Date().toISOString().slice(0, 10)}, ${cpus()[0]?.model} x${cpus().length}, Node ${process.version}, ferrotorch ${process.env.RAYON_NUM_THREADS} threads`)
   console.log(torch ? `PyTorch ${torch.version} from python3 in the same run (2 threads)` : 'PyTorch: not found (python3 -c "import torch" failed)')
   if (tf) {
     const { backend, threads, simd, version, fallback } = tf.setup
@@ -471,6 +475,7 @@ function main(): void {
       date: new Date().toISOString(),
       cpu: cpus()[0]?.model,
       threads: cpus().length,
+      ferrotorchThreads: Number(process.env.RAYON_NUM_THREADS),
       ferrotorch: ours.times,
       pytorch: torch?.times ?? null,
       pytorchVersion: torch?.version ?? null,
