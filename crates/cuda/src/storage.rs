@@ -173,9 +173,9 @@ fn from_bytes(dtype: DType, b: &[u8]) -> CpuStorage {
 
 /// Checks that two storages live on one device (the tensor layer checks first; this is
 /// the backstop with PyTorch's words).
-pub(crate) fn same_device(op: &str, a: &CudaStorage, b: &CudaStorage) -> Result<()> {
+pub(crate) fn same_device(op: &'static str, a: &CudaStorage, b: &CudaStorage) -> Result<()> {
     if a.dev.ordinal != b.dev.ordinal {
-        return Err(Error::Device { op: "cuda", a: format!("cuda:{}", a.dev.ordinal), b: format!("cuda:{} ({op})", b.dev.ordinal) });
+        return Err(Error::Device { op, a: format!("cuda:{}", a.dev.ordinal), b: format!("cuda:{}", b.dev.ordinal) });
     }
     Ok(())
 }
