@@ -5,8 +5,8 @@ use crate::GRAIN;
 use ferrotorch_core::{contiguous_strides, for_each_offsets, ArgReduceOp, DType, Layout, ReduceOp, ScanOp};
 use rayon::prelude::*;
 
-/// Splits a layout into the kept dims (outer) and the reduced dims (inner).
-fn split(l: &Layout, dims: &[usize]) -> (Layout, Layout) {
+/// Splits a layout into the kept dims (outer) and the reduced dims (inner, offset 0).
+pub fn split(l: &Layout, dims: &[usize]) -> (Layout, Layout) {
     let mut outer = Layout { shape: vec![], strides: vec![], offset: l.offset };
     let mut inner = Layout { shape: vec![], strides: vec![], offset: 0 };
     for d in 0..l.ndim() {

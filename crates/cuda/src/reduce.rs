@@ -3,18 +3,7 @@ use crate::device::{blocks, grid, launch};
 use crate::source::{reduce_code, reduce_out, Family};
 use crate::storage::{CudaStorage, Strided};
 use ferrotorch_core::{contiguous_strides, ArgReduceOp, DType, Layout, ReduceOp, Result, ScanOp};
-
-/// Splits a layout into the kept dims (outer) and the reduced dims (inner).
-fn split(l: &Layout, dims: &[usize]) -> (Layout, Layout) {
-    let mut outer = Layout { shape: vec![], strides: vec![], offset: l.offset };
-    let mut inner = Layout { shape: vec![], strides: vec![], offset: 0 };
-    for d in 0..l.ndim() {
-        let t = if dims.contains(&d) { &mut inner } else { &mut outer };
-        t.shape.push(l.shape[d]);
-        t.strides.push(l.strides[d]);
-    }
-    (outer, inner)
-}
+use ferrotorch_cpu::reduce::split;
 
 /// Reductions shorter than this run one thread per output; longer ones a block each.
 const SHORT: usize = 64;
