@@ -29,6 +29,29 @@ function named(hs: number[]): ValuesIndices {
   return r as ValuesIndices
 }
 
+/**
+ * The device and dtype named by `to(...)`'s arguments (shared by `Tensor.to` and
+ * `Module.to`): strings, `{dtype, device}` options or a tensor to match; dtype aliases
+ * resolve to PyTorch's names.
+ */
+export function toTarget(args: any[]): { dtype?: DType; device?: string } {
+  let dtype: DType | undefined
+  let device: string | undefined
+  for (const a of args) {
+    if (a instanceof Tensor) {
+      dtype = a.dtype
+      device = a.device
+    } else if (typeof a === 'string') {
+      if (a === 'cpu' || a.startsWith('cuda')) device = a
+      else dtype = DTYPES[dtypeCode(a)]
+    } else if (isOptions(a)) {
+      if (a.dtype !== undefined) dtype = DTYPES[dtypeCode(a.dtype)]
+      if (a.device !== undefined) device = a.device
+    }
+  }
+  return { dtype, device }
+}
+
 /** Wraps a fresh native handle. */
 export function wrap(h: number): Tensor {
   return new Tensor(h)
@@ -206,20 +229,7 @@ export class Tensor {
 
   /** `to(dtype)`, `to(device)`, `to(device, dtype)` or `to({dtype, device})`. */
   to(...args: any[]): Tensor {
-    let dtype: string | undefined
-    let device: string | undefined
-    for (const a of args) {
-      if (a instanceof Tensor) {
-        dtype = a.dtype
-        device = a.device
-      } else if (typeof a === 'string') {
-        if (a === 'cpu' || a.startsWith('cuda')) device = a
-        else dtype = a
-      } else if (isOptions(a)) {
-        if (a.dtype !== undefined) dtype = a.dtype
-        if (a.device !== undefined) device = a.device
-      }
-    }
+    const { dtype, device } = toTarget(args)
     let t: Tensor = this
     if (device !== undefined) t = wrap(N.toDevice(t._handle, device))
     if (dtype !== undefined) t = wrap(N.toDtype(t._handle, dtypeCode(dtype)))

@@ -1,10 +1,9 @@
 // nn.Module: parameters, buffers and children are found by walking the module's own
 // fields, in the order they were assigned (PyTorch's registration order).
 import { N } from '../native'
-import { Tensor, wrap } from '../tensor'
+import { Tensor, toTarget, wrap } from '../tensor'
 import { noGrad } from '../autograd'
-import { DTYPES, DType, dtypeCode } from '../dtype'
-import { isOptions } from '../args'
+import { DType } from '../dtype'
 
 /** A Tensor that a Module owns as a learnable parameter (`requiresGrad` by default). */
 export class Parameter extends Tensor {
@@ -163,20 +162,7 @@ export class Module {
    * tensor already on the target device and dtype is left as it is (same object).
    */
   to(...args: any[]): this {
-    let device: string | undefined
-    let dtype: DType | undefined
-    for (const a of args) {
-      if (a instanceof Tensor) {
-        device = a.device
-        dtype = a.dtype
-      } else if (typeof a === 'string') {
-        if (a === 'cpu' || a.startsWith('cuda')) device = a
-        else dtype = DTYPES[dtypeCode(a)]
-      } else if (isOptions(a)) {
-        if (a.device !== undefined) device = a.device
-        if (a.dtype !== undefined) dtype = DTYPES[dtypeCode(a.dtype)]
-      }
-    }
+    const { device, dtype } = toTarget(args)
     const target = device === 'cuda' ? 'cuda:0' : device
     const conversion = (t: Tensor): { device?: string; dtype?: DType } | null => {
       const o: { device?: string; dtype?: DType } = {}

@@ -6,7 +6,6 @@ import { Tensor } from '../tensor'
 import { Optimizer, ParamGroup } from './optimizer'
 import { N } from '../native'
 
-/** Handles of `[param, grad, ...state]` per parameter, flattened for `optimStep`. */
 /**
  * The handles of `[param, grad, state...]` per parameter. The grads are fresh wrappers:
  * `keep` holds them, and the caller passes it to the native call, so that no GC between

@@ -70,6 +70,14 @@ impl Strided {
     }
 }
 
+fn bytes_of_mut(s: &mut CpuStorage) -> &mut [u8] {
+    ferrotorch_cpu::with_storage!(s, v, T => {
+        // SAFETY: as in `bytes_of`; the caller writes only bit patterns valid for T (bool
+        // storage is never written through this).
+        unsafe { std::slice::from_raw_parts_mut(v.as_mut_ptr().cast::<u8>(), std::mem::size_of_val(v.as_slice())) }
+    })
+}
+
 fn bytes_of(s: &CpuStorage) -> &[u8] {
     ferrotorch_cpu::with_storage!(s, v, T => {
         // SAFETY: every element type is plain data; the byte view covers exactly the Vec.
@@ -129,15 +137,21 @@ impl CudaStorage {
     /// The elements, contiguous on the host (waits for the stream).
     pub fn to_cpu(&self) -> Result<CpuStorage> {
         self.dev.bind()?;
+        // Straight into the typed host buffer; bool comes through u8 so that only 0/1
+        // ever become Rust bools.
+        let wire = if self.dtype == DType::Bool { DType::U8 } else { self.dtype };
+        let mut host = CpuStorage::full(wire, self.len, 0.0);
         let nbytes = self.nbytes();
-        let mut host = vec![0u8; nbytes];
         if nbytes > 0 {
             let b = self.block.as_ref().expect("live storage");
             let view = b.slice.slice(0..nbytes);
-            self.dev.stream.memcpy_dtoh(&view, &mut host).map_err(|e| err("copying to the host", e))?;
+            self.dev.stream.memcpy_dtoh(&view, bytes_of_mut(&mut host)).map_err(|e| err("copying to the host", e))?;
             self.dev.synchronize()?;
         }
-        Ok(from_bytes(self.dtype, &host))
+        Ok(match host {
+            CpuStorage::U8(v) if self.dtype == DType::Bool => CpuStorage::Bool(v.into_iter().map(|x| x != 0).collect()),
+            h => h,
+        })
     }
 
     /// `n` copies of `value` on device `i`.
@@ -151,23 +165,6 @@ impl CudaStorage {
     /// Device `i`'s copy of this storage (through the host between two GPUs).
     pub fn to_device(&self, i: usize) -> Result<CudaStorage> {
         CudaStorage::from_cpu(i, &self.to_cpu()?)
-    }
-}
-
-fn from_bytes(dtype: DType, b: &[u8]) -> CpuStorage {
-    use half::{bf16, f16};
-    fn read<T: Copy, const N: usize>(b: &[u8], f: impl Fn([u8; N]) -> T) -> Vec<T> {
-        b.chunks_exact(N).map(|c| f(c.try_into().expect("chunk"))).collect()
-    }
-    match dtype {
-        DType::Bool => CpuStorage::Bool(b.iter().map(|&x| x != 0).collect()),
-        DType::U8 => CpuStorage::U8(b.to_vec()),
-        DType::I32 => CpuStorage::I32(read(b, i32::from_ne_bytes)),
-        DType::I64 => CpuStorage::I64(read(b, i64::from_ne_bytes)),
-        DType::F16 => CpuStorage::F16(read(b, |c| f16::from_bits(u16::from_ne_bytes(c)))),
-        DType::BF16 => CpuStorage::BF16(read(b, |c| bf16::from_bits(u16::from_ne_bytes(c)))),
-        DType::F32 => CpuStorage::F32(read(b, f32::from_ne_bytes)),
-        DType::F64 => CpuStorage::F64(read(b, f64::from_ne_bytes)),
     }
 }
 

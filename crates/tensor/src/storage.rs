@@ -152,6 +152,13 @@ impl Storage {
 
     /// The view's elements, contiguous, on `device`.
     pub fn to_device(&self, l: &Layout, device: Device) -> Result<Storage> {
+        // A view of the whole storage moves as it is; other views are packed first.
+        let whole = l.offset == 0 && l.is_contiguous() && l.numel() * self.dtype().size() == self.nbytes();
+        match (self, device) {
+            (Storage::Cpu(c), Device::Cuda(i)) if whole => return Ok(Storage::Cuda(CudaStorage::from_cpu(i, c)?)),
+            (Storage::Cuda(c), Device::Cpu) if whole => return Ok(Storage::Cpu(c.to_cpu()?)),
+            _ => {}
+        }
         let c = self.to_contiguous(l, self.dtype())?;
         Ok(match (c, device) {
             (Storage::Cpu(c), Device::Cpu) => Storage::Cpu(c),
